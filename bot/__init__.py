@@ -1,0 +1,1 @@
+"""Telegram side of Zapis: settings, the dispatcher factory, middlewares and plain handlers."""

@@ -1,0 +1,42 @@
+"""The bot's life: start polling, stop cleanly."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+
+from bot.config import Settings
+from bot.factory import create_bot, create_dispatcher
+from bot.storage import create_storage
+from db.engine import create_engine, create_sessionmaker
+from db.services.business import ensure_business
+
+log = logging.getLogger(__name__)
+
+
+async def run_bot(settings: Settings) -> None:
+    """Long polling until SIGINT or SIGTERM.
+
+    aiogram's polling handles both signals: it stops fetching, lets the updates
+    in hand finish, and returns; then the storage, the bot session and the
+    database are closed here. Pending updates are never dropped: Telegram keeps
+    them for 24 hours, and a client's tap during a restart deserves an answer.
+    """
+    engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
+    async with sessionmaker.begin() as session:
+        await ensure_business(session, settings.timezone)
+    storage = create_storage(settings)
+    bot: Bot = create_bot(settings)
+    dp = create_dispatcher(settings, sessionmaker, storage=storage)
+    try:
+        me = await bot.get_me()
+        log.info("Starting Zapis as @%s", me.username)
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
+    finally:
+        await storage.close()
+        await bot.session.close()
+        await engine.dispose()
+        log.info("Zapis stopped")

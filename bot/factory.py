@@ -1,0 +1,61 @@
+"""The one place that builds the bot and the dispatcher.
+
+`run.py`, the tests and the benchmarks all call `create_dispatcher`, so they run
+the same wiring the users meet.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram_dialog import setup_dialogs
+from aiogram_dialog.api.protocols import MessageManagerProtocol
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.handlers import common
+from bot.middlewares.i18n import I18nMiddleware
+from bot.middlewares.session import DbSessionMiddleware
+from bot.storage import create_storage
+from db.clock import Clock, SystemClock
+
+
+def create_bot(settings: Settings) -> Bot:
+    session = None
+    if settings.telegram_api_url:
+        api = TelegramAPIServer.from_base(settings.telegram_api_url)
+        session = AiohttpSession(api=api)
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=None),
+    )
+
+
+def create_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    storage: BaseStorage | None = None,
+    clock: Clock | None = None,
+    message_manager: MessageManagerProtocol | None = None,
+) -> Dispatcher:
+    """Build the dispatcher with every middleware, router and dialog.
+
+    Middleware order matters: the session must exist before the language is
+    looked up (the client's saved choice lives in the database).
+    """
+    dp = Dispatcher(
+        storage=storage if storage is not None else create_storage(settings),
+        settings=settings,
+        sessionmaker=sessionmaker,
+        clock=clock or SystemClock(),
+    )
+    dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dp.update.outer_middleware(I18nMiddleware(settings.default_locale))
+    dp.include_routers(common.router)
+    setup_dialogs(dp, message_manager=message_manager)
+    return dp

@@ -1,0 +1,1 @@
+"""Storage and business services of Zapis; nothing in here knows about Telegram."""

@@ -1,0 +1,1 @@
+"""Business services: plain functions over an `AsyncSession`, no Telegram inside."""

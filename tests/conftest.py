@@ -1,0 +1,77 @@
+"""Shared fixtures.
+
+`engine`/`session` run each storage test on SQLite and on PostgreSQL: the
+schema comes from the real migrations once per run, and rows are cleared
+before each test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from db.engine import create_engine, create_sessionmaker
+from tests.databases import clear_data, migrated_database
+
+DATABASE_KINDS = ["sqlite", "postgresql"]
+
+
+class FrozenClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self._now = now or datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        assert now.tzinfo is not None
+        self._now = now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+@pytest.fixture(scope="session", params=DATABASE_KINDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> str:
+    return await migrated_database(request.param, tmp_path_factory.mktemp(request.param))
+
+
+@pytest.fixture(scope="session")
+async def _shared_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = (
+        create_engine(database_url, pool_size=20, max_overflow=40)
+        if (database_url.startswith("postgresql"))
+        else create_engine(database_url)
+    )
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def engine(_shared_engine: AsyncEngine) -> AsyncEngine:
+    """The migrated test database, emptied of rows."""
+    await clear_data(_shared_engine)
+    return _shared_engine
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
