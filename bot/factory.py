@@ -16,7 +16,7 @@ from aiogram_dialog.api.protocols import MessageManagerProtocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.handlers import common
+from bot.handlers import common, errors
 from bot.middlewares.i18n import I18nMiddleware
 from bot.middlewares.session import DbSessionMiddleware
 from bot.storage import create_storage
@@ -57,5 +57,7 @@ def create_dispatcher(
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(I18nMiddleware(settings.default_locale))
     dp.include_routers(common.router)
+    # Last, so specific error handlers in the routers above are tried first.
+    dp.include_router(errors.router)
     setup_dialogs(dp, message_manager=message_manager)
     return dp

@@ -1,0 +1,41 @@
+"""The last line of defence: an update whose handler failed still gets an answer.
+
+Registered after every specific error handler (stale dialog buttons and the
+like), so only truly unexpected failures land here. The per-update session was
+already rolled back by the time this runs, so nothing half-written remains;
+the user gets a short apology instead of a spinning button or silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent
+
+from locales import Translator, get_translator
+
+log = logging.getLogger(__name__)
+
+router = Router(name="errors")
+
+
+@router.errors()
+async def answer_unexpected_error(event: ErrorEvent, **data: Any) -> bool:
+    update = event.update
+    log.error("Update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)
+    settings = data.get("settings")
+    i18n: Translator = data.get("i18n") or get_translator(
+        settings.default_locale if settings else "en"
+    )
+    text = i18n("error-generic")
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        elif update.message is not None:
+            await update.message.answer(text)
+    except TelegramAPIError as error:  # the apology itself failed: nothing more to do
+        log.warning("Could not tell the user about the failure: %s", error)
+    return True
