@@ -6,6 +6,7 @@ import logging
 
 from aiogram import Bot
 
+from bot.commands import set_client_commands
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.storage import create_storage
@@ -34,6 +35,7 @@ async def run_bot(settings: Settings) -> None:
         me = await bot.get_me()
         log.info("Starting Zapis as @%s", me.username)
         await bot.delete_webhook(drop_pending_updates=False)
+        await set_client_commands(bot, settings.default_locale)
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
         await storage.close()
