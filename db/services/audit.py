@@ -1,0 +1,69 @@
+"""The audit log: who changed what, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import ActorKind, AuditEntry, Client
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change: decides what they may do and is written to the audit log."""
+
+    kind: ActorKind
+    telegram_id: int | None = None
+    client_id: int | None = None
+
+    @classmethod
+    def client(cls, client: Client) -> Actor:
+        return cls(ActorKind.CLIENT, telegram_id=client.telegram_id, client_id=client.id)
+
+    @classmethod
+    def staff(cls, telegram_id: int) -> Actor:
+        return cls(ActorKind.STAFF, telegram_id=telegram_id)
+
+    @classmethod
+    def admin(cls, telegram_id: int) -> Actor:
+        return cls(ActorKind.ADMIN, telegram_id=telegram_id)
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The bot itself: scheduled jobs, automatic clean-ups."""
+        return cls(ActorKind.SYSTEM)
+
+    @property
+    def is_client(self) -> bool:
+        return self.kind == ActorKind.CLIENT
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: int | None,
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> None:
+    """Add one audit entry; it commits or rolls back with the caller's change.
+
+    `at` is the caller's clock reading (the row's default is the wall clock).
+    """
+    entry = AuditEntry(
+        actor_kind=actor.kind,
+        actor_telegram_id=actor.telegram_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        details=details or {},
+    )
+    if at is not None:
+        entry.at = at
+    session.add(entry)
+    await session.flush()

@@ -1,0 +1,605 @@
+"""Booking, cancelling and moving appointments: the one place that changes bookings.
+
+What the client saw on a screen a minute ago is a hint, not a promise: every
+change checks the slot again inside the caller's transaction, and the database
+guard (`ex_bookings_no_overlap` on PostgreSQL, the `booking_overlap` triggers on
+SQLite) settles any race the check cannot see. The write that can hit the guard
+runs in a SAVEPOINT, so a lost race becomes `SlotTaken` and the caller's
+transaction stays usable and unchanged.
+
+These functions never commit: the caller (the per-update session middleware, a
+job, a test) does, so the change, its audit entry and its outbox messages land
+together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    ACTIVE_STATUSES,
+    ActorKind,
+    Booking,
+    BookingStatus,
+    Client,
+    ConfirmationMode,
+    Service,
+    Staff,
+    staff_services,
+)
+from db.services import notifications
+from db.services.audit import Actor, record
+from db.services.availability import SlotProblem
+from db.services.business import get_business
+from db.services.calendar import check_slot, pick_staff, service_staff
+from db.services.errors import (
+    BookingError,
+    BookingNotFound,
+    InvalidStart,
+    NotActive,
+    NotAllowed,
+    NotStarted,
+    NotYours,
+    OutsideWorkingHours,
+    PastCancelDeadline,
+    ServiceUnavailable,
+    SlotTaken,
+    StaffUnavailable,
+    TooFarAhead,
+    TooManyUpcoming,
+    TooSoon,
+)
+
+__all__ = [
+    "Actor",
+    "BookingView",
+    "booking_details",
+    "cancel_booking",
+    "complete_booking",
+    "confirm_booking",
+    "create_booking",
+    "get_client_booking",
+    "mark_no_show",
+    "past_bookings",
+    "reschedule_booking",
+    "upcoming_bookings",
+]
+
+TEXT_MAX_LENGTH = 500  # comment and cancel reason columns
+PG_EXCLUSION_VIOLATION = "23P01"
+SQLITE_OVERLAP_MESSAGE = "booking_overlap"
+ENTITY = "booking"
+
+_PROBLEM_ERRORS: dict[SlotProblem, type[BookingError]] = {
+    SlotProblem.TOO_SOON: TooSoon,
+    SlotProblem.TOO_FAR: TooFarAhead,
+    SlotProblem.OUTSIDE_HOURS: OutsideWorkingHours,
+    SlotProblem.TAKEN: SlotTaken,
+}
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """Everything a screen shows about one booking, loaded up front (no lazy loads)."""
+
+    id: int
+    client_id: int
+    staff_id: int
+    service_id: int
+    service_name: str
+    staff_name: str
+    starts_at: datetime
+    ends_at: datetime
+    price: Decimal
+    status: BookingStatus
+    comment: str | None
+    source: str
+    cancelled_by: ActorKind | None
+    cancel_reason: str | None
+    client_name: str | None
+    client_phone: str | None
+    client_telegram_id: int | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _clean_text(text: str | None) -> str | None:
+    """Trimmed, capped to the column, None when blank. Dialogs validate length
+    for the user; this only keeps a stray long text from failing the write."""
+    if text is None or not (text := text.strip()):
+        return None
+    return text[:TEXT_MAX_LENGTH]
+
+
+def _is_overlap(error: IntegrityError) -> bool:
+    orig = error.orig
+    return getattr(
+        orig, "sqlstate", None
+    ) == PG_EXCLUSION_VIOLATION or SQLITE_OVERLAP_MESSAGE in str(orig)
+
+
+def _upcoming(now: datetime) -> ColumnElement[bool]:
+    """Active and not over yet; everything else is history."""
+    return and_(Booking.status.in_(ACTIVE_STATUSES), Booking.ends_at > now)
+
+
+def _check_start(starts_at: datetime, now: datetime) -> None:
+    if starts_at.tzinfo is None or starts_at <= now:
+        raise InvalidStart
+
+
+async def _active_service(session: AsyncSession, service_id: int) -> Service:
+    service = await session.get(Service, service_id)
+    if service is None or not service.active:
+        raise ServiceUnavailable
+    return service
+
+
+async def _check_staff(session: AsyncSession, staff_id: int, service_id: int) -> None:
+    """The staff member exists, is active and does the service."""
+    found = await session.scalar(
+        select(Staff.id)
+        .join(staff_services, staff_services.c.staff_id == Staff.id)
+        .where(Staff.id == staff_id, Staff.active, staff_services.c.service_id == service_id)
+    )
+    if found is None:
+        raise StaffUnavailable
+
+
+async def _check_slot(
+    session: AsyncSession,
+    *,
+    service: Service,
+    staff_id: int,
+    start: datetime,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> None:
+    problem = await check_slot(
+        session,
+        service=service,
+        staff_id=staff_id,
+        start=start,
+        now=now,
+        exclude_booking_id=exclude_booking_id,
+    )
+    if problem is not None:
+        raise _PROBLEM_ERRORS[problem]
+
+
+async def _any_staff(
+    session: AsyncSession,
+    *,
+    service: Service,
+    start: datetime,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> int:
+    """A free staff member for "any available", or the most telling refusal."""
+    staff_id = await pick_staff(
+        session, service=service, start=start, now=now, exclude_booking_id=exclude_booking_id
+    )
+    if staff_id is not None:
+        return staff_id
+    candidates = await service_staff(session, service.id)
+    if not candidates:
+        raise StaffUnavailable
+    problems = [
+        await check_slot(
+            session,
+            service=service,
+            staff_id=staff.id,
+            start=start,
+            now=now,
+            exclude_booking_id=exclude_booking_id,
+        )
+        for staff in candidates
+    ]
+    # Someone works then but is busy: "taken" tells the client more than "outside hours".
+    problem = SlotProblem.TAKEN if SlotProblem.TAKEN in problems else problems[0]
+    raise _PROBLEM_ERRORS[problem or SlotProblem.TAKEN]
+
+
+async def _active_booking_of(
+    session: AsyncSession, *, client_id: int, service_id: int, starts_at: datetime
+) -> Booking | None:
+    return await session.scalar(
+        select(Booking).where(
+            Booking.client_id == client_id,
+            Booking.service_id == service_id,
+            Booking.starts_at == starts_at,
+            Booking.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
+async def _load_for_change(session: AsyncSession, booking_id: int) -> Booking:
+    """The booking, row-locked on PostgreSQL so concurrent changes queue up
+    (SQLite's BEGIN IMMEDIATE already serializes writers)."""
+    booking = await session.scalar(
+        select(Booking)
+        .where(Booking.id == booking_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if booking is None:
+        raise BookingNotFound
+    return booking
+
+
+async def _authorize(session: AsyncSession, booking: Booking, actor: Actor) -> None:
+    """Clients change only their own bookings, staff only those with them."""
+    if actor.kind == ActorKind.CLIENT:
+        if booking.client_id != actor.client_id:
+            raise NotYours
+    elif actor.kind == ActorKind.STAFF:
+        staff_telegram_id = await session.scalar(
+            select(Staff.telegram_id).where(Staff.id == booking.staff_id)
+        )
+        if actor.telegram_id is None or staff_telegram_id != actor.telegram_id:
+            raise NotYours
+
+
+async def _check_client_deadline(
+    session: AsyncSession, booking: Booking, actor: Actor, now: datetime
+) -> None:
+    if not actor.is_client:
+        return
+    business = await get_business(session)
+    if now > booking.starts_at - timedelta(minutes=business.cancel_deadline_minutes):
+        raise PastCancelDeadline
+
+
+async def _changeable(
+    session: AsyncSession, *, booking_id: int, actor: Actor, now: datetime
+) -> Booking:
+    """An active booking the actor may cancel or move right now."""
+    booking = await _load_for_change(session, booking_id)
+    await _authorize(session, booking, actor)
+    if booking.status not in ACTIVE_STATUSES:
+        raise NotActive
+    await _check_client_deadline(session, booking, actor, now)
+    return booking
+
+
+async def _audit(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    booking: Booking,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    await record(
+        session,
+        actor=actor,
+        action=action,
+        entity=ENTITY,
+        entity_id=booking.id,
+        details=details,
+        at=now,
+    )
+
+
+# --- changes -------------------------------------------------------------------------
+
+
+async def create_booking(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    service_id: int,
+    staff_id: int | None,
+    starts_at: datetime,
+    now: datetime,
+    comment: str | None = None,
+    source: str = "chat",
+    admin_ids: Sequence[int] = (),
+) -> Booking:
+    """Book a visit; `staff_id=None` means "any available".
+
+    A repeat of a request that already succeeded (a double tap, a retried
+    update) returns the booking it made, also when both run at once.
+    """
+    client = await session.get(Client, client_id)
+    if client is None:
+        raise ValueError(f"no client {client_id}: the bot registers clients before booking")
+    service = await _active_service(session, service_id)
+    existing = await _active_booking_of(
+        session, client_id=client_id, service_id=service_id, starts_at=starts_at
+    )
+    if existing is not None:
+        return existing
+    _check_start(starts_at, now)
+    if staff_id is None:
+        staff_id = await _any_staff(session, service=service, start=starts_at, now=now)
+    else:
+        await _check_staff(session, staff_id, service_id)
+        await _check_slot(session, service=service, staff_id=staff_id, start=starts_at, now=now)
+
+    business = await get_business(session)
+    upcoming = await session.scalar(
+        select(func.count(Booking.id)).where(Booking.client_id == client_id, _upcoming(now))
+    )
+    if (upcoming or 0) >= business.max_upcoming_per_client:
+        raise TooManyUpcoming
+
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    booking = Booking(
+        client_id=client_id,
+        staff_id=staff_id,
+        service_id=service_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        busy_until=ends_at + timedelta(minutes=service.buffer_after_minutes),
+        status=(
+            BookingStatus.PENDING
+            if business.confirmation_mode == ConfirmationMode.MANUAL
+            else BookingStatus.CONFIRMED
+        ),
+        price=service.price,
+        comment=_clean_text(comment),
+        source=source,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(booking)
+    except IntegrityError as error:
+        if not _is_overlap(error):
+            raise
+        # Lost a race. If the winner was this very request (a concurrent double
+        # tap), its booking is now committed and visible: hand that back.
+        winner = await _active_booking_of(
+            session, client_id=client_id, service_id=service_id, starts_at=starts_at
+        )
+        if winner is not None:
+            return winner
+        raise SlotTaken from error
+
+    await _audit(
+        session,
+        Actor.client(client),
+        "created",
+        booking,
+        now,
+        {"staff_id": staff_id, "starts_at": starts_at.isoformat(), "source": source},
+    )
+    await notifications.booking_created(session, booking, now=now, admin_ids=list(admin_ids))
+    return booking
+
+
+async def cancel_booking(
+    session: AsyncSession,
+    *,
+    booking_id: int,
+    actor: Actor,
+    now: datetime,
+    reason: str | None = None,
+    admin_ids: Sequence[int] = (),
+) -> Booking:
+    """Cancel: a client their own booking up to the deadline; staff, admin, system any time."""
+    booking = await _changeable(session, booking_id=booking_id, actor=actor, now=now)
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_by = actor.kind
+    booking.cancel_reason = _clean_text(reason)
+    booking.updated_at = now
+    await session.flush()
+    await _audit(session, actor, "cancelled", booking, now, {"reason": booking.cancel_reason})
+    await notifications.booking_cancelled(
+        session, booking, now=now, admin_ids=list(admin_ids), notify_client=not actor.is_client
+    )
+    return booking
+
+
+async def reschedule_booking(
+    session: AsyncSession,
+    *,
+    booking_id: int,
+    actor: Actor,
+    starts_at: datetime,
+    now: datetime,
+    staff_id: int | None = None,
+    admin_ids: Sequence[int] = (),
+) -> Booking:
+    """Move the same booking row to a new start (and staff member, when given).
+
+    The new slot may overlap the booking's own old one. On any refusal the
+    booking stays exactly as it was, in the database and in the session.
+    """
+    booking = await _changeable(session, booking_id=booking_id, actor=actor, now=now)
+    new_staff_id = booking.staff_id if staff_id is None else staff_id
+    if starts_at == booking.starts_at and new_staff_id == booking.staff_id:
+        return booking  # a repeated tap: already there
+    _check_start(starts_at, now)
+    service = await session.get(Service, booking.service_id)
+    if service is None or (actor.is_client and not service.active):
+        raise ServiceUnavailable
+    if new_staff_id != booking.staff_id:
+        await _check_staff(session, new_staff_id, service.id)
+    await _check_slot(
+        session,
+        service=service,
+        staff_id=new_staff_id,
+        start=starts_at,
+        now=now,
+        exclude_booking_id=booking.id,
+    )
+
+    before = {"staff_id": booking.staff_id, "starts_at": booking.starts_at.isoformat()}
+    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    try:
+        async with session.begin_nested():
+            booking.staff_id = new_staff_id
+            booking.starts_at = starts_at
+            booking.ends_at = ends_at
+            booking.busy_until = ends_at + timedelta(minutes=service.buffer_after_minutes)
+            booking.updated_at = now
+    except IntegrityError as error:
+        # The savepoint rollback expired the row; load the untouched values back.
+        await session.refresh(booking)
+        if not _is_overlap(error):
+            raise
+        raise SlotTaken from error
+
+    after = {"staff_id": booking.staff_id, "starts_at": starts_at.isoformat()}
+    await _audit(session, actor, "rescheduled", booking, now, {"from": before, "to": after})
+    await notifications.booking_rescheduled(session, booking, now=now, admin_ids=list(admin_ids))
+    return booking
+
+
+async def confirm_booking(
+    session: AsyncSession,
+    *,
+    booking_id: int,
+    actor: Actor,
+    now: datetime,
+) -> Booking:
+    """Staff confirm a pending booking; confirming a confirmed one changes nothing.
+
+    A client may "confirm" their own active booking too (the reminder's button):
+    that records that they will come, and leaves a pending booking for staff.
+    """
+    booking = await _load_for_change(session, booking_id)
+    await _authorize(session, booking, actor)
+    if booking.status not in ACTIVE_STATUSES:
+        raise NotActive
+    if actor.is_client:
+        await _audit(session, actor, "attendance_confirmed", booking, now)
+        return booking
+    if booking.status == BookingStatus.CONFIRMED:
+        return booking
+    booking.status = BookingStatus.CONFIRMED
+    booking.updated_at = now
+    await session.flush()
+    await _audit(session, actor, "confirmed", booking, now)
+    await notifications.booking_confirmed(session, booking, now=now)
+    return booking
+
+
+async def _finish(
+    session: AsyncSession,
+    *,
+    booking_id: int,
+    actor: Actor,
+    now: datetime,
+    status: BookingStatus,
+) -> Booking:
+    """Close an active booking whose visit has begun: completed or no-show."""
+    if actor.is_client:
+        raise NotAllowed
+    booking = await _load_for_change(session, booking_id)
+    await _authorize(session, booking, actor)
+    if booking.status == status:
+        return booking
+    if booking.status not in ACTIVE_STATUSES:
+        raise NotActive
+    if booking.starts_at > now:
+        raise NotStarted
+    booking.status = status
+    booking.updated_at = now
+    await session.flush()
+    await _audit(session, actor, status.value, booking, now)
+    await notifications.booking_finished(session, booking)
+    return booking
+
+
+async def complete_booking(
+    session: AsyncSession, *, booking_id: int, actor: Actor, now: datetime
+) -> Booking:
+    return await _finish(
+        session, booking_id=booking_id, actor=actor, now=now, status=BookingStatus.COMPLETED
+    )
+
+
+async def mark_no_show(
+    session: AsyncSession, *, booking_id: int, actor: Actor, now: datetime
+) -> Booking:
+    return await _finish(
+        session, booking_id=booking_id, actor=actor, now=now, status=BookingStatus.NO_SHOW
+    )
+
+
+# --- queries -------------------------------------------------------------------------
+
+
+async def upcoming_bookings(
+    session: AsyncSession, *, client_id: int, now: datetime
+) -> list[Booking]:
+    """Active bookings not over yet, soonest first."""
+    rows = await session.scalars(
+        select(Booking)
+        .where(Booking.client_id == client_id, _upcoming(now))
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    return list(rows)
+
+
+async def past_bookings(
+    session: AsyncSession, *, client_id: int, now: datetime, limit: int = 10
+) -> list[Booking]:
+    """Everything not upcoming (visits over, cancelled ones), latest first."""
+    rows = await session.scalars(
+        select(Booking)
+        .where(Booking.client_id == client_id, not_(_upcoming(now)))
+        .order_by(Booking.starts_at.desc(), Booking.id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def get_client_booking(session: AsyncSession, *, booking_id: int, client_id: int) -> Booking:
+    booking = await session.get(Booking, booking_id)
+    if booking is None:
+        raise BookingNotFound
+    if booking.client_id != client_id:
+        raise NotYours
+    return booking
+
+
+async def booking_details(session: AsyncSession, booking_id: int) -> BookingView:
+    row = (
+        await session.execute(
+            select(Booking, Service.name, Staff.name, Client)
+            .join(Service, Service.id == Booking.service_id)
+            .join(Staff, Staff.id == Booking.staff_id)
+            .join(Client, Client.id == Booking.client_id)
+            .where(Booking.id == booking_id)
+        )
+    ).first()
+    if row is None:
+        raise BookingNotFound
+    booking, service_name, staff_name, client = row
+    return BookingView(
+        id=booking.id,
+        client_id=booking.client_id,
+        staff_id=booking.staff_id,
+        service_id=booking.service_id,
+        service_name=service_name,
+        staff_name=staff_name,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        price=booking.price,
+        status=booking.status,
+        comment=booking.comment,
+        source=booking.source,
+        cancelled_by=booking.cancelled_by,
+        cancel_reason=booking.cancel_reason,
+        client_name=client.name,
+        client_phone=client.phone,
+        client_telegram_id=client.telegram_id,
+    )
