@@ -1,0 +1,1 @@
+"""Maintenance commands of `run.py` that are not about the data itself."""
