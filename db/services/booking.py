@@ -14,7 +14,8 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -129,6 +130,19 @@ def _is_overlap(error: IntegrityError) -> bool:
     return getattr(
         orig, "sqlstate", None
     ) == PG_EXCLUSION_VIOLATION or SQLITE_OVERLAP_MESSAGE in str(orig)
+
+
+@asynccontextmanager
+async def _overlap_guard(session: AsyncSession) -> AsyncIterator[None]:
+    """Run writes that can hit the database's overlap guard in a SAVEPOINT: a hit
+    becomes `SlotTaken` and leaves the caller's transaction usable and unchanged."""
+    try:
+        async with session.begin_nested():
+            yield
+    except IntegrityError as error:
+        if not _is_overlap(error):
+            raise
+        raise SlotTaken from error
 
 
 def _upcoming(now: datetime) -> ColumnElement[bool]:
@@ -317,19 +331,57 @@ async def create_booking(
     client = await session.get(Client, client_id)
     if client is None:
         raise ValueError(f"no client {client_id}: the bot registers clients before booking")
-    service = await _active_service(session, service_id)
-    existing = await _active_booking_of(
-        session, client_id=client_id, service_id=service_id, starts_at=starts_at
-    )
-    if existing is not None:
+    same_request = {"client_id": client_id, "service_id": service_id, "starts_at": starts_at}
+    if (existing := await _active_booking_of(session, **same_request)) is not None:
         return existing
+    try:
+        booking = await _insert_booking(
+            session,
+            client_id=client_id,
+            service_id=service_id,
+            staff_id=staff_id,
+            starts_at=starts_at,
+            now=now,
+            comment=comment,
+            source=source,
+        )
+    except BookingError:
+        # Refused after all? If a concurrent twin of this request committed in the
+        # meantime (its booking now fills the slot), the request did succeed.
+        if (winner := await _active_booking_of(session, **same_request)) is not None:
+            return winner
+        raise
+    await _audit(
+        session,
+        Actor.client(client),
+        "created",
+        booking,
+        now,
+        {"staff_id": booking.staff_id, "starts_at": starts_at.isoformat(), "source": source},
+    )
+    await notifications.booking_created(session, booking, now=now, admin_ids=list(admin_ids))
+    return booking
+
+
+async def _insert_booking(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    service_id: int,
+    staff_id: int | None,
+    starts_at: datetime,
+    now: datetime,
+    comment: str | None,
+    source: str,
+) -> Booking:
+    """Check every rule, then insert under the overlap guard."""
+    service = await _active_service(session, service_id)
     _check_start(starts_at, now)
     if staff_id is None:
         staff_id = await _any_staff(session, service=service, start=starts_at, now=now)
     else:
         await _check_staff(session, staff_id, service_id)
         await _check_slot(session, service=service, staff_id=staff_id, start=starts_at, now=now)
-
     business = await get_business(session)
     upcoming = await session.scalar(
         select(func.count(Booking.id)).where(Booking.client_id == client_id, _upcoming(now))
@@ -356,30 +408,8 @@ async def create_booking(
         created_at=now,
         updated_at=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(booking)
-    except IntegrityError as error:
-        if not _is_overlap(error):
-            raise
-        # Lost a race. If the winner was this very request (a concurrent double
-        # tap), its booking is now committed and visible: hand that back.
-        winner = await _active_booking_of(
-            session, client_id=client_id, service_id=service_id, starts_at=starts_at
-        )
-        if winner is not None:
-            return winner
-        raise SlotTaken from error
-
-    await _audit(
-        session,
-        Actor.client(client),
-        "created",
-        booking,
-        now,
-        {"staff_id": staff_id, "starts_at": starts_at.isoformat(), "source": source},
-    )
-    await notifications.booking_created(session, booking, now=now, admin_ids=list(admin_ids))
+    async with _overlap_guard(session):
+        session.add(booking)
     return booking
 
 
@@ -443,18 +473,16 @@ async def reschedule_booking(
     before = {"staff_id": booking.staff_id, "starts_at": booking.starts_at.isoformat()}
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
     try:
-        async with session.begin_nested():
+        async with _overlap_guard(session):
             booking.staff_id = new_staff_id
             booking.starts_at = starts_at
             booking.ends_at = ends_at
             booking.busy_until = ends_at + timedelta(minutes=service.buffer_after_minutes)
             booking.updated_at = now
-    except IntegrityError as error:
-        # The savepoint rollback expired the row; load the untouched values back.
+    except SlotTaken:
+        # The savepoint rollback expired the row; load its untouched values back.
         await session.refresh(booking)
-        if not _is_overlap(error):
-            raise
-        raise SlotTaken from error
+        raise
 
     after = {"staff_id": booking.staff_id, "starts_at": starts_at.isoformat()}
     await _audit(session, actor, "rescheduled", booking, now, {"from": before, "to": after})
