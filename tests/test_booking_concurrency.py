@@ -1,0 +1,189 @@
+"""No double booking under concurrency, on SQLite and PostgreSQL.
+
+Each attempt runs in its own session (its own connection and transaction), all
+started at once with `asyncio.gather`, the way concurrent updates arrive.
+The last tests insert rows past the service to show the database guard itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import Booking, BookingStatus
+from db.services import errors
+from db.services.booking import Actor, create_booking, reschedule_booking
+from tests.factories import World, local, make_client, make_world
+
+DAY = date(2026, 11, 25)
+ATTEMPTS = 50
+
+
+async def _book(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    world: World,
+    now: datetime,
+    *,
+    client_id: int,
+    starts_at: datetime,
+) -> int | errors.BookingError:
+    """One booking attempt in its own transaction: the booking id, or the refusal."""
+    async with sessionmaker() as session:
+        try:
+            booking = await create_booking(
+                session,
+                client_id=client_id,
+                service_id=world.service_id,
+                staff_id=world.staff_ids[0],
+                starts_at=starts_at,
+                now=now,
+            )
+            await session.commit()
+        except errors.BookingError as error:
+            return error
+        return booking.id
+
+
+async def _active_count(session: AsyncSession) -> int:
+    statement = select(func.count()).where(Booking.status == BookingStatus.CONFIRMED)
+    return await session.scalar(statement) or 0
+
+
+async def test_fifty_overlapping_attempts_one_wins(session, sessionmaker, clock):
+    world = await make_world(session, staff_count=1, commit=False)
+    clients = [(await make_client(session, name=f"C{n}")).id for n in range(ATTEMPTS)]
+    await session.commit()
+    # 10:00, 10:15, 10:30, 10:45 for an hour: every pair overlaps.
+    starts = [local(DAY, "10:00") + timedelta(minutes=15 * (n % 4)) for n in range(ATTEMPTS)]
+
+    results = await asyncio.gather(
+        *(
+            _book(sessionmaker, world, clock.now(), client_id=client_id, starts_at=start)
+            for client_id, start in zip(clients, starts, strict=True)
+        )
+    )
+
+    winners = [result for result in results if isinstance(result, int)]
+    refusals = [result for result in results if not isinstance(result, int)]
+    assert len(winners) == 1
+    assert all(isinstance(refusal, errors.SlotTaken) for refusal in refusals)
+    assert await _active_count(session) == 1
+
+
+async def test_concurrent_double_tap_makes_one_booking(session, sessionmaker, clock):
+    world = await make_world(session, staff_count=1)
+    start = local(DAY, "10:00")
+
+    results = await asyncio.gather(
+        *(
+            _book(sessionmaker, world, clock.now(), client_id=world.client_id, starts_at=start)
+            for _ in range(10)
+        )
+    )
+
+    assert len(set(results)) == 1
+    assert isinstance(results[0], int)
+    assert await _active_count(session) == 1
+
+
+async def test_two_reschedules_into_one_slot_one_wins(session, sessionmaker, clock):
+    world = await make_world(session, staff_count=1)
+    original = {}
+    for client_id, hhmm in ((world.client_id, "10:00"), (world.other_client_id, "12:00")):
+        booking_id = await _book(
+            sessionmaker, world, clock.now(), client_id=client_id, starts_at=local(DAY, hhmm)
+        )
+        assert isinstance(booking_id, int)
+        original[booking_id] = local(DAY, hhmm)
+    target = local(DAY, "16:00")
+
+    async def move(booking_id: int) -> errors.BookingError | None:
+        async with sessionmaker() as own:
+            try:
+                await reschedule_booking(
+                    own,
+                    booking_id=booking_id,
+                    actor=Actor.system(),
+                    starts_at=target,
+                    now=clock.now(),
+                )
+                await own.commit()
+            except errors.BookingError as error:
+                return error
+            return None
+
+    results = await asyncio.gather(*(move(booking_id) for booking_id in original))
+
+    assert sorted(type(result).__name__ for result in results) == ["NoneType", "SlotTaken"]
+    stored = {b.id: b.starts_at for b in await session.scalars(select(Booking))}
+    outcomes = dict(zip(original, results, strict=True))
+    winner_id = next(bid for bid, result in outcomes.items() if result is None)
+    loser_id = next(bid for bid, result in outcomes.items() if result is not None)
+    assert stored[winner_id] == target
+    assert stored[loser_id] == original[loser_id]
+
+
+# --- the database guard itself, bypassing the service ----------------------------------
+
+
+def _row(world: World, client_id: int, start: str, end: str, **fields) -> Booking:
+    starts_at, ends_at = local(DAY, start), local(DAY, end)
+    values = {
+        "client_id": client_id,
+        "staff_id": world.staff_ids[0],
+        "service_id": world.service_id,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "busy_until": ends_at,
+        "status": BookingStatus.CONFIRMED,
+        "price": 0,
+    } | fields
+    return Booking(**values)
+
+
+async def _insert(session: AsyncSession, booking: Booking) -> None:
+    session.add(booking)
+    await session.commit()
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> World:
+    return await make_world(session, staff_count=2)
+
+
+async def test_database_refuses_an_overlapping_active_row(session, world):
+    first = _row(world, world.client_id, "10:00", "11:00", busy_until=local(DAY, "11:15"))
+    await _insert(session, first)
+
+    with pytest.raises(IntegrityError):
+        await _insert(session, _row(world, world.other_client_id, "10:30", "11:30"))
+    await session.rollback()
+    with pytest.raises(IntegrityError):  # the buffer counts, and so does a pending booking
+        await _insert(
+            session,
+            _row(world, world.other_client_id, "11:00", "12:00", status=BookingStatus.PENDING),
+        )
+    await session.rollback()
+    assert await _active_count(session) == 1
+
+
+async def test_database_allows_touching_other_staff_and_cancelled(session, world):
+    await _insert(session, _row(world, world.client_id, "10:00", "11:00"))
+    await _insert(session, _row(world, world.other_client_id, "11:00", "12:00"))
+    await _insert(
+        session, _row(world, world.other_client_id, "10:00", "11:00", staff_id=world.staff_ids[1])
+    )
+    cancelled = _row(world, world.other_client_id, "10:30", "11:30", status=BookingStatus.CANCELLED)
+    await _insert(session, cancelled)
+
+    # Reviving the cancelled one into an overlap is refused too (the update guard).
+    cancelled.status = BookingStatus.CONFIRMED
+    with pytest.raises(IntegrityError):
+        await session.commit()
+    await session.rollback()
+    assert await session.scalar(select(func.count()).select_from(Booking)) == 4
