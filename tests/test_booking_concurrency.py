@@ -91,6 +91,21 @@ async def test_concurrent_double_tap_makes_one_booking(session, sessionmaker, cl
     assert await _active_count(session) == 1
 
 
+async def test_one_client_racing_two_bookings_stays_within_the_limit(session, sessionmaker, clock):
+    world = await make_world(session, staff_count=1, max_upcoming_per_client=1)
+    starts = [local(DAY, "10:00"), local(DAY, "16:00")]
+
+    results = await asyncio.gather(
+        *(
+            _book(sessionmaker, world, clock.now(), client_id=world.client_id, starts_at=start)
+            for start in starts
+        )
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["TooManyUpcoming", "int"]
+    assert await _active_count(session) == 1
+
+
 async def test_two_reschedules_into_one_slot_one_wins(session, sessionmaker, clock):
     world = await make_world(session, staff_count=1)
     original = {}

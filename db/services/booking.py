@@ -328,7 +328,10 @@ async def create_booking(
     A repeat of a request that already succeeded (a double tap, a retried
     update) returns the booking it made, also when both run at once.
     """
-    client = await session.get(Client, client_id)
+    # Locking the client row (PostgreSQL; SQLite's BEGIN IMMEDIATE serializes anyway)
+    # queues one client's requests, so two different bookings made at once cannot
+    # both slip under the upcoming-bookings limit.
+    client = await session.get(Client, client_id, with_for_update=True)
     if client is None:
         raise ValueError(f"no client {client_id}: the bot registers clients before booking")
     same_request = {"client_id": client_id, "service_id": service_id, "starts_at": starts_at}
@@ -346,8 +349,10 @@ async def create_booking(
             source=source,
         )
     except BookingError:
-        # Refused after all? If a concurrent twin of this request committed in the
-        # meantime (its booking now fills the slot), the request did succeed.
+        # Refused after all? If a twin of this request committed in the meantime
+        # (its booking now fills the slot), the request did succeed. The client lock
+        # makes twins queue, so this is the second line: it keeps the promise on
+        # the database guard alone, whatever the transaction began with.
         if (winner := await _active_booking_of(session, **same_request)) is not None:
             return winner
         raise
