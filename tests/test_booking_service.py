@@ -186,6 +186,11 @@ async def test_refuses_a_bad_time(session, world, clock, hhmm, day, error):
     assert await count(session, Booking) == 0
 
 
+async def test_refuses_a_start_without_a_time_zone(session, world, clock):
+    with pytest.raises(errors.InvalidStart):
+        await book(session, world, clock, starts_at=local(DAY, "10:00").replace(tzinfo=None))
+
+
 async def test_refuses_a_taken_slot(session, world, clock):
     await book(session, world, clock, "10:00")
     with pytest.raises(errors.SlotTaken):

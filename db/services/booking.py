@@ -126,10 +126,8 @@ def _clean_text(text: str | None) -> str | None:
 
 
 def _is_overlap(error: IntegrityError) -> bool:
-    orig = error.orig
-    return getattr(
-        orig, "sqlstate", None
-    ) == PG_EXCLUSION_VIOLATION or SQLITE_OVERLAP_MESSAGE in str(orig)
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    return sqlstate == PG_EXCLUSION_VIOLATION or SQLITE_OVERLAP_MESSAGE in str(error.orig)
 
 
 @asynccontextmanager
@@ -151,6 +149,7 @@ def _upcoming(now: datetime) -> ColumnElement[bool]:
 
 
 def _check_start(starts_at: datetime, now: datetime) -> None:
+    """A start must be a real instant ahead (a naive one would only fail the write)."""
     if starts_at.tzinfo is None or starts_at <= now:
         raise InvalidStart
 
@@ -334,6 +333,7 @@ async def create_booking(
     client = await session.get(Client, client_id, with_for_update=True)
     if client is None:
         raise ValueError(f"no client {client_id}: the bot registers clients before booking")
+    _check_start(starts_at, now)
     same_request = {"client_id": client_id, "service_id": service_id, "starts_at": starts_at}
     if (existing := await _active_booking_of(session, **same_request)) is not None:
         return existing
@@ -381,7 +381,6 @@ async def _insert_booking(
 ) -> Booking:
     """Check every rule, then insert under the overlap guard."""
     service = await _active_service(session, service_id)
-    _check_start(starts_at, now)
     if staff_id is None:
         staff_id = await _any_staff(session, service=service, start=starts_at, now=now)
     else:
