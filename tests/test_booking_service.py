@@ -517,6 +517,51 @@ async def test_complete_and_no_show(session, world, clock):
         await mark_no_show(session, booking_id=first.id, actor=staff, now=clock.now())
 
 
+async def _block_past_the_slot_check(session: AsyncSession, world: World) -> None:
+    """A row the slot check does not read (it started days ago, longer than any visit),
+    so only the database guard stands between the service and an overlap on DAY."""
+    session.add(
+        Booking(
+            client_id=world.other_client_id,
+            staff_id=world.staff_ids[0],
+            service_id=world.service_id,
+            starts_at=local(TODAY - timedelta(days=1), "10:00"),
+            ends_at=local(DAY, "18:00"),
+            busy_until=local(DAY, "18:00"),
+            status=BookingStatus.CONFIRMED,
+            price=Decimal(0),
+        )
+    )
+    await session.commit()
+
+
+async def test_database_guard_refusal_leaves_the_transaction_usable(
+    session, sessionmaker, world, clock
+):
+    await _block_past_the_slot_check(session, world)
+    next_day = local(DAY + timedelta(days=1), "10:00")
+    kept = await book(session, world, clock, starts_at=next_day)
+
+    with pytest.raises(errors.SlotTaken):
+        await book(session, world, clock, "16:00")
+    with pytest.raises(errors.SlotTaken):
+        await reschedule_booking(
+            session,
+            booking_id=kept.id,
+            actor=Actor.system(),
+            starts_at=local(DAY, "16:00"),
+            now=clock.now(),
+        )
+    assert kept.starts_at == next_day
+
+    # The earlier booking in the same transaction survives and commits.
+    await session.commit()
+    async with sessionmaker() as fresh:
+        stored = await fresh.get_one(Booking, kept.id)
+        assert stored.starts_at == next_day
+    assert await audit_actions(session, kept.id) == ["created"]
+
+
 # --- one transaction -----------------------------------------------------------------
 
 
