@@ -15,10 +15,12 @@ from aiogram_dialog import setup_dialogs
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import dialogs
 from bot.config import Settings
-from bot.handlers import common, errors
+from bot.handlers import common, confirmations, errors, feedback, reminders
 from bot.middlewares.i18n import I18nMiddleware
 from bot.middlewares.session import DbSessionMiddleware
+from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.storage import create_storage
 from db.clock import Clock, SystemClock
 
@@ -42,21 +44,38 @@ def create_dispatcher(
     storage: BaseStorage | None = None,
     clock: Clock | None = None,
     message_manager: MessageManagerProtocol | None = None,
+    throttling: ThrottlingMiddleware | None = None,
 ) -> Dispatcher:
     """Build the dispatcher with every middleware, router and dialog.
 
     Middleware order matters: the session must exist before the language is
     looked up (the client's saved choice lives in the database).
+
+    `throttling` defaults to the production limits; tests and benchmarks that
+    drive a flow at machine speed pass one with a clock they control.
     """
     dp = Dispatcher(
         storage=storage if storage is not None else create_storage(settings),
+        # The FSM middleware is registered by hand below, after the throttle.
+        disable_fsm=True,
         settings=settings,
         sessionmaker=sessionmaker,
         clock=clock or SystemClock(),
     )
+    # Throttling first: a flood is dropped before it costs a storage read (FSM),
+    # a database session or a language lookup.
+    dp.update.outer_middleware(
+        throttling or ThrottlingMiddleware(default_locale=settings.default_locale)
+    )
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(I18nMiddleware(settings.default_locale))
-    dp.include_routers(common.router)
+    dp.include_routers(common.create_router())
+    # Buttons on messages the bot sent on its own (reminders, requests, feedback).
+    dp.include_routers(reminders.router, confirmations.router, feedback.router)
+    # Client dialogs, their stale-button handler, and the fallback for what nobody
+    # took: after every other message router (the fallback answers anything).
+    dialogs.setup(dp)
     # Last, so specific error handlers in the routers above are tried first.
     dp.include_router(errors.router)
     setup_dialogs(dp, message_manager=message_manager)
