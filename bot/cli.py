@@ -22,11 +22,13 @@ EXIT_CONFIG = 2
 
 
 def _run(_args: argparse.Namespace) -> int:
+    settings = load_settings(Settings)
+    setup_logging(settings.log_level)
+    # Imported after the settings are loaded: aiogram takes seconds to import,
+    # and a wrong setting deserves its one line at once.
     from bot.app import run_bot
     from db.migrate import upgrade
 
-    settings = load_settings(Settings)
-    setup_logging(settings.log_level)
     upgrade(settings.database_url)
     asyncio.run(run_bot(settings))
     return 0
@@ -43,10 +45,10 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _check(_args: argparse.Namespace) -> int:
-    from bot.maintenance.check import run_checks
-
     settings = load_settings(Settings)
     setup_logging("WARNING")
+    from bot.maintenance.check import run_checks
+
     results = asyncio.run(run_checks(settings))
     for result in results:
         print(result.line())
