@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.engine import create_engine, create_sessionmaker
-from tests.databases import clear_data, migrated_database
+from tests.databases import clear_data, drop_postgres_database, migrated_database
 
 DATABASE_KINDS = ["sqlite", "postgresql"]
 
@@ -37,8 +37,11 @@ class FrozenClock:
 
 
 @pytest.fixture(scope="session", params=DATABASE_KINDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> str:
-    return await migrated_database(request.param, tmp_path_factory.mktemp(request.param))
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIterator[str]:
+    url = await migrated_database(request.param, tmp_path_factory.mktemp(request.param))
+    yield url
+    if request.param == "postgresql":
+        await drop_postgres_database(url)
 
 
 @pytest.fixture(scope="session")

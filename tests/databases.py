@@ -44,15 +44,6 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def reset_postgres_schema(url: str) -> None:
-    """Empty the database's public schema, so migrations start from nothing."""
-    engine = create_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-
-
 async def create_postgres_database(url: str, name: str) -> str:
     """A fresh database beside the test database (dropped first if it exists)."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
@@ -63,13 +54,31 @@ async def create_postgres_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
+async def drop_postgres_database(url: str) -> None:
+    """Drop the database `url` names, connecting through the test database."""
+    engine = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        name = make_url(url).database
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
+
+
+def private_database_name(purpose: str) -> str:
+    """A database name of this test process alone, so parallel runs never collide."""
+    base = make_url(postgres_url()).database or "test"
+    return f"{base}_{purpose}_{os.getpid()}"
+
+
 async def migrated_database(kind: str, workdir: Path) -> str:
-    """A URL of an empty, fully migrated database of the given kind."""
+    """A URL of an empty, fully migrated database of the given kind.
+
+    PostgreSQL gets a database of this process's own beside `TEST_DATABASE_URL`'s
+    (dropped again by the caller with `drop_postgres_database`).
+    """
     if kind == "sqlite":
         url = sqlite_url(workdir / "zapis-test.sqlite3")
     else:
-        url = postgres_url()
-        await reset_postgres_schema(url)
+        url = await create_postgres_database(postgres_url(), private_database_name("run"))
     await asyncio.to_thread(upgrade, url)
     return url
 
