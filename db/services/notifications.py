@@ -7,12 +7,21 @@ send time in the recipient's current language). Delivery is `scheduler/`'s job.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Booking, BookingStatus, Client, Staff
+from db.models import (
+    Booking,
+    BookingStatus,
+    BusinessSettings,
+    Client,
+    OutboxMessage,
+    OutboxStatus,
+    Staff,
+)
 from db.services.business import get_business
 from db.services.outbox import drop_pending, enqueue
 
@@ -151,5 +160,73 @@ async def booking_confirmed(session: AsyncSession, booking: Booking, *, now: dat
 
 
 async def booking_finished(session: AsyncSession, booking: Booking) -> None:
-    """Completed or no-show: reminders still queued are pointless now."""
+    """Completed or no-show: reminders still queued are pointless now.
+
+    A completed visit earns a feedback request, due when the visit ends (staff
+    may mark it completed a little early; the client should not be asked mid-visit).
+    """
     await drop_pending(session, booking_id=booking.id, kinds=(Kind.REMINDER,), reason="finished")
+    if booking.status != BookingStatus.COMPLETED:
+        return
+    if (chat_id := await _client_chat(session, booking)) is not None:
+        await enqueue(
+            session,
+            kind=Kind.FEEDBACK_REQUEST,
+            chat_id=chat_id,
+            due_at=booking.ends_at,
+            booking_id=booking.id,
+            dedup_key=f"feedback:{booking.id}",
+        )
+
+
+def digest_due(business: BusinessSettings, now: datetime) -> tuple[date, datetime]:
+    """Today's digest: the local date it describes (tomorrow) and when it is due.
+
+    Due at `digest_hour` local time today, resolved in the business zone on the
+    day itself, so it stays at 20:00 local across a DST change.
+    """
+    zone = ZoneInfo(business.timezone)
+    today = now.astimezone(zone).date()
+    due_at = datetime.combine(today, time(business.digest_hour), tzinfo=zone).astimezone(UTC)
+    return today + timedelta(days=1), due_at
+
+
+async def plan_daily_digests(session: AsyncSession, *, now: datetime) -> int:
+    """Enqueue today's digest of tomorrow's agenda for each active, linked staff member.
+
+    Idempotent (one row per staff member and date), so it can run every few
+    minutes and after any restart; a changed `digest_hour` moves rows not yet sent.
+    Returns how many rows were added.
+    """
+    business = await get_business(session)
+    agenda_date, due_at = digest_due(business, now)
+    added = 0
+    staff_rows = await session.execute(
+        select(Staff.id, Staff.telegram_id).where(
+            Staff.active.is_(True), Staff.telegram_id.is_not(None)
+        )
+    )
+    for staff_id, chat_id in staff_rows.all():
+        key = f"digest:{staff_id}:{agenda_date.isoformat()}"
+        message = await enqueue(
+            session,
+            kind=Kind.DAILY_DIGEST,
+            chat_id=chat_id,
+            due_at=due_at,
+            payload={"staff_id": staff_id, "date": agenda_date.isoformat()},
+            dedup_key=key,
+        )
+        if message is not None:
+            added += 1
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == Kind.DAILY_DIGEST,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.dedup_key.like(f"digest:%:{agenda_date.isoformat()}"),
+            OutboxMessage.due_at != due_at,
+        )
+        .values(due_at=due_at)
+        .execution_options(synchronize_session=False)
+    )
+    return added

@@ -1,0 +1,1 @@
+"""Timed work in the bot's process: outbox delivery and housekeeping jobs."""

@@ -1,0 +1,209 @@
+"""Delivery: what is sent when, to whom, and what Telegram's refusals do to a row."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from db.models import Client, OutboxStatus
+from db.services.audit import Actor
+from db.services.booking import cancel_booking, reschedule_booking
+from db.services.notifications import Kind
+from db.services.outbox import MAX_ATTEMPTS
+from tests.factories import ADMIN_ID, local, make_world
+from tests.outbox_support import VirtualSleep, book, make_sender, outbox_rows
+from tests.stub_session import Failure, StubSession
+
+VISIT_DAY = date(2026, 11, 26)
+
+
+@pytest.fixture
+async def world(session):
+    return await make_world(session, staff_count=1)
+
+
+async def chat_of(sessionmaker, client_id: int) -> int:
+    async with sessionmaker() as session:
+        return (await session.get(Client, client_id)).telegram_id
+
+
+async def test_new_booking_is_told_to_client_staff_and_admin_once(sessionmaker, clock, world):
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    await book(sessionmaker, world, local(VISIT_DAY, "12:00"), clock.now())
+
+    report = await sender.sweep()
+    again = await sender.sweep()
+
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    assert report.sent == 3 and again.total == 0
+    assert telegram.sent_texts(client_chat)[0].startswith("✅ Вы записаны!")
+    assert "26 ноября" in telegram.sent_texts(client_chat)[0]
+    assert "12:00" in telegram.sent_texts(client_chat)[0]
+    assert telegram.sent_texts(world.staff_telegram_ids[0])[0].startswith("🆕 Новая запись")
+    assert len(telegram.sent_texts(ADMIN_ID)) == 1
+    immediate = [row for row in await outbox_rows(sessionmaker) if row.kind != Kind.REMINDER]
+    assert {row.status for row in immediate} == {OutboxStatus.SENT}
+
+
+async def test_text_follows_the_recipients_language(sessionmaker, clock, world):
+    async with sessionmaker() as session:
+        client = await session.get(Client, world.client_id)
+        client.locale = "en"
+        await session.commit()
+    telegram = StubSession()
+    await book(sessionmaker, world, local(VISIT_DAY, "12:00"), clock.now())
+    await make_sender(sessionmaker, clock, telegram).sweep()
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    assert telegram.sent_texts(client_chat)[0].startswith("✅ You are booked!")
+
+
+async def test_reminders_go_out_at_their_offsets_and_only_once(sessionmaker, clock, world):
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    starts_at = local(VISIT_DAY, "12:00")
+    await book(sessionmaker, world, starts_at, clock.now())
+    await sender.sweep()
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    assert len(telegram.sent_to(client_chat)) == 1  # the confirmation only
+
+    clock.set(starts_at - timedelta(hours=24, seconds=1))
+    assert (await sender.sweep()).total == 0
+    clock.set(starts_at - timedelta(hours=24))
+    assert (await sender.sweep()).sent == 1
+    clock.set(starts_at - timedelta(hours=2))
+    assert (await sender.sweep()).sent == 1
+    assert (await sender.sweep()).total == 0
+
+    reminders = telegram.sent_to(client_chat)[1:]
+    assert [m.text.startswith("⏰") for m in reminders] == [True, True]
+    assert all("12:00" in m.text for m in reminders)
+    buttons = reminders[0].reply_markup.inline_keyboard
+    assert [len(row) for row in buttons] == [1, 2]
+
+
+async def test_cancelled_booking_gets_no_reminder(sessionmaker, clock, world):
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    starts_at = local(VISIT_DAY, "12:00")
+    booking = await book(sessionmaker, world, starts_at, clock.now())
+    async with sessionmaker() as session:
+        await cancel_booking(
+            session, booking_id=booking.id, actor=Actor.admin(ADMIN_ID), now=clock.now()
+        )
+        await session.commit()
+
+    clock.set(starts_at - timedelta(hours=1))
+    await sender.sweep()
+
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    assert not any(text.startswith("⏰") for text in telegram.sent_texts(client_chat))
+    reminders = await outbox_rows(sessionmaker, kind=Kind.REMINDER)
+    assert {row.status for row in reminders} == {OutboxStatus.SKIPPED}
+
+
+async def test_moved_booking_gets_fresh_reminders_and_the_old_ones_are_dropped(
+    sessionmaker, clock, world
+):
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    booking = await book(sessionmaker, world, local(VISIT_DAY, "12:00"), clock.now())
+    new_start = local(VISIT_DAY + timedelta(days=1), "16:00")
+    async with sessionmaker() as session:
+        await reschedule_booking(
+            session,
+            booking_id=booking.id,
+            actor=Actor.admin(ADMIN_ID),
+            starts_at=new_start,
+            now=clock.now(),
+        )
+        await session.commit()
+
+    clock.set(new_start - timedelta(hours=1))
+    await sender.sweep()
+
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    reminders = [text for text in telegram.sent_texts(client_chat) if text.startswith("⏰")]
+    assert len(reminders) == 2 and all("16:00" in text for text in reminders)
+    rows = await outbox_rows(sessionmaker, kind=Kind.REMINDER)
+    assert sorted(row.status for row in rows) == sorted(
+        [OutboxStatus.SKIPPED] * 2 + [OutboxStatus.SENT] * 2
+    )
+
+
+async def test_downtime_over_a_reminder_sends_it_late_while_the_visit_is_ahead(
+    sessionmaker, clock, world
+):
+    telegram = StubSession()
+    starts_at = local(VISIT_DAY, "12:00")
+    await book(sessionmaker, world, starts_at, clock.now())
+    # The bot is down from now until 5 hours before the visit: the 24 h reminder is late.
+    clock.set(starts_at - timedelta(hours=5))
+    report = await make_sender(sessionmaker, clock, telegram).sweep()
+
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    assert [t[0] for t in telegram.sent_texts(client_chat)] == ["✅", "⏰"]
+    assert report.sent == 4  # confirmation, staff, admin, the late reminder
+
+    # Down again past the visit: the 2 h reminder is pointless now and skipped, never sent.
+    clock.set(starts_at + timedelta(minutes=5))
+    report = await make_sender(sessionmaker, clock, telegram).sweep()
+    assert report.skipped == 1 and report.sent == 0
+    assert len(telegram.sent_texts(client_chat)) == 2
+
+
+async def test_retry_after_waits_the_given_time_and_sends(sessionmaker, clock, world):
+    telegram = StubSession()
+    sleep = VirtualSleep(clock)
+    sender = make_sender(sessionmaker, clock, telegram, sleep=sleep)
+    await book(sessionmaker, world, local(VISIT_DAY, "12:00"), clock.now())
+    telegram.fail_next(retry_after=7, times=2)
+
+    report = await sender.sweep()
+
+    assert sleep.pauses.count(7) == 2
+    assert report.sent == 3
+    assert len(telegram.requests) == 5  # two refused, three delivered
+    assert len(telegram.delivered) == 3
+
+
+async def test_blocked_bot_marks_the_client_and_drops_their_messages(sessionmaker, clock, world):
+    telegram = StubSession()
+    starts_at = local(VISIT_DAY, "12:00")
+    await book(sessionmaker, world, starts_at, clock.now())
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    telegram.block(client_chat)
+
+    report = await make_sender(sessionmaker, clock, telegram).sweep()
+
+    assert report.dropped == 1 and report.sent == 2
+    async with sessionmaker() as session:
+        client = await session.get(Client, world.client_id)
+        assert client.blocked_bot is True
+    rows = await outbox_rows(sessionmaker, chat_id=client_chat)
+    assert {row.status for row in rows} == {OutboxStatus.DROPPED}  # the reminders too
+    clock.set(starts_at - timedelta(hours=1))
+    assert (await make_sender(sessionmaker, clock, telegram).sweep()).total == 0
+
+
+async def test_other_errors_retry_with_backoff_then_fail_with_the_error_kept(
+    sessionmaker, clock, world
+):
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    await book(sessionmaker, world, local(VISIT_DAY, "12:00"), clock.now())
+    admin_row = (await outbox_rows(sessionmaker, chat_id=ADMIN_ID))[0]
+
+    statuses = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        telegram.fail_next(Failure.server(), times=3)
+        await sender.sweep()
+        row = (await outbox_rows(sessionmaker, id=admin_row.id))[0]
+        statuses.append(row.status)
+        assert row.attempts == attempt
+        assert "Internal Server Error" in row.last_error
+        clock.set(max(row.due_at, clock.now()) + timedelta(seconds=1))
+
+    assert statuses == [OutboxStatus.PENDING] * (MAX_ATTEMPTS - 1) + [OutboxStatus.FAILED]
+    assert telegram.delivered == []
