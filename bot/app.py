@@ -12,6 +12,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.storage import create_storage
 from db.engine import create_engine, create_sessionmaker
 from db.services.business import ensure_business
+from scheduler.setup import Scheduling
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,16 @@ async def run_bot(settings: Settings) -> None:
     storage = create_storage(settings)
     bot: Bot = create_bot(settings)
     dp = create_dispatcher(settings, sessionmaker, storage=storage)
+    scheduling = Scheduling(settings=settings, bot=bot, sessionmaker=sessionmaker)
     try:
         me = await bot.get_me()
         log.info("Starting Zapis as @%s", me.username)
         await bot.delete_webhook(drop_pending_updates=False)
         await set_client_commands(bot, settings.default_locale)
+        scheduling.start()
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
+        scheduling.shutdown()
         await storage.close()
         await bot.session.close()
         await engine.dispose()
