@@ -62,7 +62,11 @@ async def _staff_chats(session: AsyncSession, booking: Booking, admin_ids: list[
 
 async def _schedule_reminders(session: AsyncSession, booking: Booking, now: datetime) -> None:
     """One reminder per configured offset still ahead; the key ties it to this start time,
-    so a moved booking gets fresh ones and can never revive the old ones."""
+    so a moved booking gets fresh ones and can never revive the old ones.
+
+    Offsets are elapsed time: "24 hours before" a 10:00 visit on the day the clocks
+    go forward is 09:00 local the day before, exactly 24 hours ahead of the visit.
+    """
     chat_id = await _client_chat(session, booking)
     if chat_id is None:
         return
