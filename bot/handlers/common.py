@@ -1,26 +1,64 @@
-"""/start and /help."""
+"""/start, /cancel and /help: the ways into the main menu from anywhere."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
+from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.services.business import get_business
+from db.services.clients import get_or_create_client
+from dialogs.booking.keys import SERVICE_ID, STAFF_ID
+from dialogs.common import parse_id
+from dialogs.main_menu import open_main_menu
+from dialogs.states import BookingSG
 from locales import Translator
 
-router = Router(name="common")
-router.message.filter(F.chat.type == "private")
+DEEP_LINK_KEYS = {"service": SERVICE_ID, "staff": STAFF_ID}
 
 
-@router.message(CommandStart())
-async def start(message: Message, session: AsyncSession, i18n: Translator) -> None:
-    business = await get_business(session)
-    name = message.from_user.first_name if message.from_user else ""
-    await message.answer(i18n("start-greeting", name=name, business=business.name))
+def create_router() -> Router:
+    """A fresh router: a router belongs to one dispatcher, and tests build many."""
+    router = Router(name="common")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start, CommandStart())
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(show_help, Command("help"))
+    return router
 
 
-@router.message(Command("help"))
+def deep_link_choice(payload: str | None) -> dict[str, int] | None:
+    """`service_12` / `staff_3` from a t.me/bot?start=… link, as booking start data."""
+    kind, _, raw_id = (payload or "").partition("_")
+    key = DEEP_LINK_KEYS.get(kind)
+    item_id = parse_id(raw_id)
+    return {key: item_id} if key and item_id else None
+
+
+async def start(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    dialog_manager: DialogManager,
+) -> None:
+    """The greeting and menu; a deep link goes on to booking with its choice made."""
+    if message.from_user is not None:
+        await get_or_create_client(
+            session,
+            telegram_id=message.from_user.id,
+            name=message.from_user.full_name,
+            language=message.from_user.language_code,
+        )
+    await open_main_menu(dialog_manager)
+    choice = deep_link_choice(command.args)
+    if choice is not None:
+        await dialog_manager.start(BookingSG.service, data=choice)
+
+
+async def cancel(message: Message, dialog_manager: DialogManager, i18n: Translator) -> None:
+    await open_main_menu(dialog_manager, notice=i18n("cancelled-to-menu"))
+
+
 async def show_help(message: Message, i18n: Translator) -> None:
     await message.answer(i18n("help-text"))

@@ -1,0 +1,197 @@
+"""Clients: who they are, how to reach them, and erasing them on request.
+
+Nothing here knows Telegram: a shared contact arrives as its phone plus the ids
+of its owner and its sender, so the "only your own contact" rule is tested here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import phonenumbers
+from babel.core import get_global
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Booking, Client
+from db.services.booking import Actor, cancel_booking, upcoming_bookings
+from locales import pick_locale
+
+NAME_MAX_LENGTH = 100
+FALLBACK_REGION = "RU"
+
+
+class ClientDataError(Exception):
+    """Input about a client the rules refuse; shown as `client-error-<code>`."""
+
+    code: str = "generic"
+
+    @property
+    def i18n_key(self) -> str:
+        return f"client-error-{self.code}"
+
+
+class InvalidPhone(ClientDataError):
+    code = "phone-invalid"
+
+
+class NotOwnContact(ClientDataError):
+    code = "contact-not-own"
+
+
+class InvalidName(ClientDataError):
+    code = "name-invalid"
+
+
+class ClientGone(ClientDataError):
+    """The client row is missing or already erased."""
+
+    code = "gone"
+
+
+@dataclass(frozen=True)
+class ClientData:
+    """Everything the business stores about one client, for a privacy export."""
+
+    telegram_id: int | None
+    name: str | None
+    phone: str | None
+    locale: str | None
+    created_at: datetime
+    bookings_total: int
+    bookings_upcoming: int
+
+
+def phone_region(timezone: str) -> str:
+    """The country of the business's time zone: typed local numbers belong there."""
+    territory = get_global("zone_territories").get(timezone)
+    return territory if territory and territory != "001" else FALLBACK_REGION
+
+
+def normalize_phone(raw: str, *, region: str) -> str:
+    """The number in E.164 (+79161234567), or `InvalidPhone`."""
+    text = raw.strip()
+    if not text or len(text) > 32:
+        raise InvalidPhone
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhone from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+async def get_client(session: AsyncSession, telegram_id: int) -> Client | None:
+    return await session.scalar(select(Client).where(Client.telegram_id == telegram_id))
+
+
+async def get_or_create_client(
+    session: AsyncSession, *, telegram_id: int, name: str | None, language: str | None
+) -> Client:
+    """The client of this Telegram user; a new one takes the Telegram name and language."""
+    client = await get_client(session, telegram_id)
+    if client is None:
+        client = Client(
+            telegram_id=telegram_id,
+            name=(name or "").strip()[:NAME_MAX_LENGTH] or None,
+            locale=pick_locale(language, default="") or None,
+        )
+        session.add(client)
+        await session.flush()
+    return client
+
+
+async def set_phone(session: AsyncSession, client: Client, raw: str, *, timezone: str) -> str:
+    """Store a typed number, normalized; raises `InvalidPhone`."""
+    client.phone = normalize_phone(raw, region=phone_region(timezone))
+    await session.flush()
+    return client.phone
+
+
+async def set_shared_phone(
+    session: AsyncSession,
+    client: Client,
+    raw: str,
+    *,
+    owner_id: int | None,
+    sender_id: int,
+    timezone: str,
+) -> str:
+    """Store a shared contact's number: only the sender's own contact counts.
+
+    Anyone can forward somebody else's contact card; it is the client's own only
+    when the card's user id is the sender's id.
+    """
+    if owner_id != sender_id:
+        raise NotOwnContact
+    # Telegram sends a contact's number in international form, often without "+".
+    international = raw.strip() if raw.strip().startswith("+") else "+" + raw.strip()
+    return await set_phone(session, client, international, timezone=timezone)
+
+
+async def set_name(session: AsyncSession, client: Client, raw: str) -> str:
+    name = " ".join(raw.split())
+    if not name or len(name) > NAME_MAX_LENGTH or name.startswith("/"):
+        raise InvalidName
+    client.name = name
+    await session.flush()
+    return name
+
+
+async def set_locale(session: AsyncSession, client: Client, locale: str) -> str:
+    client.locale = pick_locale(locale)
+    await session.flush()
+    return client.locale
+
+
+async def export_client_data(session: AsyncSession, *, client_id: int, now: datetime) -> ClientData:
+    client = await session.get(Client, client_id)
+    if client is None or client.anonymized_at is not None:
+        raise ClientGone
+    total = await session.scalar(select(func.count()).where(Booking.client_id == client_id))
+    upcoming = await upcoming_bookings(session, client_id=client_id, now=now)
+    return ClientData(
+        telegram_id=client.telegram_id,
+        name=client.name,
+        phone=client.phone,
+        locale=client.locale,
+        created_at=client.created_at,
+        bookings_total=total or 0,
+        bookings_upcoming=len(upcoming),
+    )
+
+
+async def erase_client(
+    session: AsyncSession, *, client_id: int, now: datetime, admin_ids: Iterable[int] = ()
+) -> int:
+    """Forget who the client is; returns how many upcoming bookings were cancelled.
+
+    Upcoming visits are cancelled through the booking service (staff are told,
+    reminders dropped); past bookings stay, anonymous, for the business's books.
+    """
+    client = await session.get(Client, client_id)
+    if client is None or client.anonymized_at is not None:
+        raise ClientGone
+    # The system cancels, not the client: erasure must not stop at the cancel deadline.
+    actor = Actor.system()
+    admin_ids = tuple(admin_ids)
+    upcoming = await upcoming_bookings(session, client_id=client_id, now=now)
+    for booking in upcoming:
+        await cancel_booking(
+            session,
+            booking_id=booking.id,
+            actor=actor,
+            now=now,
+            reason="client data erased",
+            admin_ids=admin_ids,
+        )
+    client.telegram_id = None
+    client.name = None
+    client.phone = None
+    client.locale = None
+    client.anonymized_at = now
+    await session.flush()
+    return len(upcoming)

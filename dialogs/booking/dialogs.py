@@ -1,0 +1,162 @@
+"""The booking dialog: service → staff → day → time → phone → name → confirm → done.
+
+Moving a booking reuses the same day, time and confirm windows (started at the
+day step with `RESCHEDULE_ID`), so there is one calendar and one time grid.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+
+from aiogram import F
+from aiogram.enums import ContentType
+from aiogram_dialog import Dialog, StartMode, Window
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import (
+    Button,
+    Column,
+    Group,
+    RequestContact,
+    Row,
+    Select,
+    Start,
+)
+from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
+from aiogram_dialog.widgets.text import Format
+
+from dialogs.booking import getters, handlers
+from dialogs.booking.month_grid import MonthGrid
+from dialogs.common import I18nText, Notice, menu_button, unexpected_input
+from dialogs.states import BookingSG, MyBookingsSG
+
+TIMES_PER_ROW = 4
+# A command typed at a text step is not a name or a phone: `unexpected_input` answers it.
+NOT_COMMAND = ~F.text.startswith("/")
+
+
+def back_button() -> Button:
+    return Button(I18nText("button-back"), id="back", on_click=handlers.on_back)
+
+
+def id_select(widget_id: str, items: str, on_click: object) -> Select[str]:
+    """Buttons from (id, label) pairs the getter made."""
+    return Select(
+        Format("{item[1]}"),
+        id=widget_id,
+        item_id_getter=itemgetter(0),
+        items=items,
+        on_click=on_click,
+    )
+
+
+def booking_dialog() -> Dialog:
+    """A fresh dialog: a router belongs to one dispatcher, and tests build many."""
+    return Dialog(
+        Window(
+            Notice(),
+            I18nText("booking-pick-service", when=F["has_services"]),
+            I18nText("booking-no-services", when=~F["has_services"]),
+            Column(id_select("service", "services", handlers.on_service)),
+            Row(back_button(), menu_button()),
+            unexpected_input(),
+            state=BookingSG.service,
+            getter=getters.services,
+        ),
+        Window(
+            Notice(),
+            I18nText("booking-pick-staff"),
+            Column(id_select("staff", "staff", handlers.on_staff)),
+            Button(
+                I18nText("booking-any-staff"),
+                id="any_staff",
+                on_click=handlers.on_any_staff,
+                when=F["has_staff"],
+            ),
+            Row(back_button(), menu_button()),
+            unexpected_input(),
+            state=BookingSG.staff,
+            getter=getters.staff,
+        ),
+        Window(
+            Notice(),
+            I18nText("booking-pick-day", when=F["has_days"]),
+            I18nText("booking-no-days", when=~F["has_days"]),
+            MonthGrid("day", on_day=handlers.on_day, on_month=handlers.on_month),
+            Row(back_button(), menu_button()),
+            unexpected_input(),
+            state=BookingSG.day,
+            getter=getters.days,
+        ),
+        Window(
+            Notice(),
+            I18nText("booking-pick-time"),
+            Group(id_select("time", "times", handlers.on_time), width=TIMES_PER_ROW),
+            Row(back_button(), menu_button()),
+            unexpected_input(),
+            state=BookingSG.time,
+            getter=getters.times,
+        ),
+        Window(
+            Notice(),
+            I18nText("booking-ask-phone"),
+            RequestContact(I18nText("booking-share-phone")),
+            Button(I18nText("button-back"), id="phone_back", on_click=handlers.on_back),
+            MessageInput(handlers.on_contact, content_types=[ContentType.CONTACT]),
+            MessageInput(
+                handlers.on_phone_text, content_types=[ContentType.TEXT], filter=NOT_COMMAND
+            ),
+            unexpected_input(),
+            markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=True),
+            state=BookingSG.phone,
+        ),
+        Window(
+            Notice(),
+            I18nText("booking-ask-name"),
+            MessageInput(handlers.on_name, content_types=[ContentType.TEXT], filter=NOT_COMMAND),
+            Row(back_button(), menu_button()),
+            unexpected_input(),
+            state=BookingSG.name,
+        ),
+        Window(
+            Notice(),
+            I18nText("booking-ask-comment"),
+            MessageInput(handlers.on_comment, content_types=[ContentType.TEXT], filter=NOT_COMMAND),
+            Button(
+                I18nText("booking-no-comment"), id="skip_comment", on_click=handlers.on_skip_comment
+            ),
+            back_button(),
+            unexpected_input(),
+            state=BookingSG.comment,
+        ),
+        Window(
+            Notice(),
+            I18nText("booking-confirm", when=~F["rescheduling"]),
+            I18nText("booking-confirm-move", when=F["rescheduling"]),
+            Button(I18nText("booking-confirm-button"), id="confirm", on_click=handlers.on_confirm),
+            Row(
+                Button(I18nText("booking-comment-button"), id="comment", on_click=handlers.on_edit),
+                Button(I18nText("booking-phone-button"), id="phone", on_click=handlers.on_edit),
+                when=~F["rescheduling"],
+            ),
+            Row(back_button(), menu_button()),
+            unexpected_input(),
+            state=BookingSG.confirm,
+            getter=getters.confirm,
+        ),
+        Window(
+            I18nText("booking-done", when=~F["rescheduling"] & ~F["pending"]),
+            I18nText("booking-done-pending", when=~F["rescheduling"] & F["pending"]),
+            I18nText("booking-moved", when=F["rescheduling"]),
+            Start(
+                I18nText("menu-my-bookings"),
+                id="to_my_bookings",
+                state=MyBookingsSG.upcoming,
+                mode=StartMode.RESET_STACK,
+            ),
+            menu_button(),
+            unexpected_input(),
+            state=BookingSG.done,
+            getter=getters.done,
+        ),
+        on_start=handlers.start_flow,
+    )

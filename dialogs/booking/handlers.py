@@ -1,0 +1,344 @@
+"""What the booking windows do on a tap or a message: translate, call a service, move on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Button
+
+from db.models import Booking
+from db.services.booking import Actor, create_booking, get_client_booking, reschedule_booking
+from db.services.business import get_business
+from db.services.calendar import service_staff
+from db.services.catalog import get_active_service
+from db.services.clients import ClientDataError, set_name, set_phone, set_shared_phone
+from db.services.errors import (
+    BookingError,
+    InvalidStart,
+    OutsideWorkingHours,
+    ServiceUnavailable,
+    SlotTaken,
+    StaffUnavailable,
+    TooFarAhead,
+    TooSoon,
+)
+from db.services.ics import booking_ics
+from dialogs.booking import keys
+from dialogs.booking.getters import free_times
+from dialogs.common import (
+    HISTORY,
+    current_client,
+    db_session,
+    go_back,
+    go_to,
+    now,
+    parse_id,
+    refusal_text,
+    rewind_to,
+    set_notice,
+    settings_of,
+    translator,
+)
+from dialogs.states import BookingSG
+
+COMMENT_MAX_LENGTH = 500
+# Refusals that mean "pick another time": the grid comes back fresh.
+TIME_PROBLEMS = (SlotTaken, TooSoon, TooFarAhead, OutsideWorkingHours, InvalidStart)
+# Refusals that mean "this choice is gone": back to the list of services.
+CHOICE_PROBLEMS = (ServiceUnavailable, StaffUnavailable)
+
+
+async def start_flow(start_data: object, manager: DialogManager) -> None:
+    """Apply a preselection (deep link, "book again", reschedule) and skip the steps it answers.
+
+    The skipped steps stay in the history, so Back still leads through them,
+    except when moving a booking: there Back from the calendar leaves the dialog.
+    """
+    if not isinstance(start_data, dict):
+        return
+    data = manager.dialog_data
+    service_id = parse_id(start_data.get(keys.SERVICE_ID))
+    staff_id = parse_id(start_data.get(keys.STAFF_ID))
+    reschedule_id = parse_id(start_data.get(keys.RESCHEDULE_ID))
+    if staff_id is not None:
+        data[keys.STAFF_ID] = staff_id
+    if service_id is None:
+        return
+    if await get_active_service(db_session(manager), service_id) is None:
+        set_notice(manager, translator(manager)("booking-service-gone"))
+        data.pop(keys.STAFF_ID, None)
+        return
+    data[keys.SERVICE_ID] = service_id
+    if reschedule_id is not None:
+        data[keys.RESCHEDULE_ID] = reschedule_id
+        data[keys.STAFF_CHOSEN] = True
+        await manager.switch_to(BookingSG.day)
+    elif staff_id is not None and await _does_service(manager, staff_id, service_id):
+        data[keys.STAFF_CHOSEN] = True
+        data[HISTORY] = [BookingSG.service.state, BookingSG.staff.state]
+        await manager.switch_to(BookingSG.day)
+    else:
+        data.pop(keys.STAFF_ID, None)
+        data[HISTORY] = [BookingSG.service.state]
+        await manager.switch_to(BookingSG.staff)
+
+
+async def _does_service(manager: DialogManager, staff_id: int, service_id: int) -> bool:
+    members = await service_staff(db_session(manager), service_id)
+    return any(member.id == staff_id for member in members)
+
+
+async def _choice_gone(manager: DialogManager) -> None:
+    """The service or staff member was switched off meanwhile: start the choice again."""
+    data = manager.dialog_data
+    for key in (keys.SERVICE_ID, keys.STAFF_ID, keys.STAFF_CHOSEN, keys.DAY, keys.STARTS_AT):
+        data.pop(key, None)
+    set_notice(manager, translator(manager)("booking-service-gone"))
+    await rewind_to(manager, BookingSG.service)
+
+
+async def on_back(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await go_back(manager)
+
+
+async def on_service(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    service_id = parse_id(item_id)
+    if service_id is None or await get_active_service(db_session(manager), service_id) is None:
+        await _choice_gone(manager)
+        return
+    data = manager.dialog_data
+    data[keys.SERVICE_ID] = service_id
+    data.pop(keys.MONTH, None)
+    preselected = data.get(keys.STAFF_ID)
+    if preselected and await _does_service(manager, preselected, service_id):
+        data[keys.STAFF_CHOSEN] = True
+        await go_to(manager, BookingSG.day)
+    else:
+        data.pop(keys.STAFF_ID, None)
+        await go_to(manager, BookingSG.staff)
+
+
+async def on_staff(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    staff_id = parse_id(item_id)
+    service_id = manager.dialog_data.get(keys.SERVICE_ID)
+    if staff_id is None or not service_id or not await _does_service(manager, staff_id, service_id):
+        await _choice_gone(manager)
+        return
+    manager.dialog_data[keys.STAFF_ID] = staff_id
+    manager.dialog_data[keys.STAFF_CHOSEN] = True
+    await go_to(manager, BookingSG.day)
+
+
+async def on_any_staff(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data[keys.STAFF_ID] = None
+    manager.dialog_data[keys.STAFF_CHOSEN] = True
+    await go_to(manager, BookingSG.day)
+
+
+async def on_month(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, month: date
+) -> None:
+    manager.dialog_data[keys.MONTH] = month.isoformat()
+
+
+async def on_day(callback: CallbackQuery, widget: Any, manager: DialogManager, day: date) -> None:
+    data = manager.dialog_data
+    if await get_active_service(db_session(manager), data.get(keys.SERVICE_ID) or 0) is None:
+        await _choice_gone(manager)
+        return
+    data[keys.DAY] = day.isoformat()
+    if not await free_times(manager, db_session(manager), now(manager)):
+        data.pop(keys.DAY)
+        set_notice(manager, translator(manager)("booking-day-full"))
+        return
+    await go_to(manager, BookingSG.time)
+
+
+async def on_time(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
+) -> None:
+    try:
+        starts_at = datetime.fromisoformat(item_id)
+    except ValueError:
+        starts_at = None
+    offered = await free_times(manager, db_session(manager), now(manager))
+    if starts_at is None or starts_at not in offered:
+        set_notice(manager, translator(manager)("booking-error-slot-taken"))
+        return
+    manager.dialog_data[keys.STARTS_AT] = starts_at.isoformat()
+    await _advance(manager)
+
+
+async def _advance(manager: DialogManager) -> None:
+    """After the time: ask what is still unknown about the client, then confirm.
+
+    When the client came to change a detail from the confirm screen, go back there.
+    """
+    if BookingSG.confirm.state in manager.dialog_data.get(HISTORY, []):
+        await rewind_to(manager, BookingSG.confirm)
+        return
+    client = await current_client(manager)
+    current = manager.current_context().state
+    if manager.dialog_data.get(keys.RESCHEDULE_ID):
+        step = BookingSG.confirm
+    elif not client.phone and current != BookingSG.phone:
+        step = BookingSG.phone
+    elif not client.name and current not in (BookingSG.phone, BookingSG.name):
+        step = BookingSG.name
+    else:
+        step = BookingSG.confirm
+    await go_to(manager, step)
+
+
+async def on_contact(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    contact = message.contact
+    if contact is None or message.from_user is None:
+        return
+    client = await current_client(manager)
+    try:
+        await set_shared_phone(
+            db_session(manager),
+            client,
+            contact.phone_number,
+            owner_id=contact.user_id,
+            sender_id=message.from_user.id,
+            timezone=settings_of(manager).timezone,
+        )
+    except ClientDataError as error:
+        set_notice(manager, translator(manager)(error.i18n_key))
+        return
+    await _after_phone(manager)
+
+
+async def on_phone_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    client = await current_client(manager)
+    try:
+        await set_phone(
+            db_session(manager), client, message.text or "", timezone=settings_of(manager).timezone
+        )
+    except ClientDataError as error:
+        set_notice(manager, translator(manager)(error.i18n_key))
+        return
+    await _after_phone(manager)
+
+
+async def _after_phone(manager: DialogManager) -> None:
+    # The phone step's reply keyboard must go: the next window is sent anew.
+    manager.show_mode = ShowMode.DELETE_AND_SEND
+    await _advance(manager)
+
+
+async def on_name(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    client = await current_client(manager)
+    try:
+        await set_name(db_session(manager), client, message.text or "")
+    except ClientDataError as error:
+        set_notice(manager, translator(manager)(error.i18n_key))
+        return
+    await _advance(manager)
+
+
+EDITABLE_STEPS = {"comment": BookingSG.comment, "phone": BookingSG.phone}
+
+
+async def on_edit(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """Change a detail from the confirm screen; `_advance` brings the client back there."""
+    await go_to(manager, EDITABLE_STEPS[button.widget_id or ""])
+
+
+async def on_comment(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    text = " ".join((message.text or "").split())
+    if not text or len(text) > COMMENT_MAX_LENGTH:
+        set_notice(
+            manager, translator(manager)("booking-comment-too-long", limit=COMMENT_MAX_LENGTH)
+        )
+        return
+    manager.dialog_data[keys.COMMENT] = text
+    await rewind_to(manager, BookingSG.confirm)
+
+
+async def on_skip_comment(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data.pop(keys.COMMENT, None)
+    await rewind_to(manager, BookingSG.confirm)
+
+
+async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    """Book (or move) now; what the screens showed is re-checked by the booking service."""
+    data = manager.dialog_data
+    i18n = translator(manager)
+    if not data.get(keys.STARTS_AT) or not data.get(keys.SERVICE_ID):
+        await rewind_to(manager, BookingSG.service)
+        return
+    client = await current_client(manager)
+    try:
+        booking = await _book(manager, client.id, Actor.client(client))
+    except TIME_PROBLEMS as error:
+        data.pop(keys.STARTS_AT, None)
+        set_notice(manager, i18n(error.i18n_key))
+        await rewind_to(manager, BookingSG.time)
+        return
+    except CHOICE_PROBLEMS:
+        if data.get(keys.RESCHEDULE_ID):
+            set_notice(manager, i18n("booking-service-gone"))
+            return
+        await _choice_gone(manager)
+        return
+    except BookingError as error:
+        set_notice(manager, await refusal_text(manager, error))
+        return
+    data[keys.BOOKING_ID] = booking.id
+    await _send_calendar_file(manager, booking)
+    manager.show_mode = ShowMode.SEND
+    await manager.switch_to(BookingSG.done)
+
+
+async def _book(manager: DialogManager, client_id: int, actor: Actor) -> Booking:
+    data = manager.dialog_data
+    session = db_session(manager)
+    starts_at = datetime.fromisoformat(data[keys.STARTS_AT])
+    admin_ids = settings_of(manager).admin_ids
+    if data.get(keys.RESCHEDULE_ID):
+        await get_client_booking(session, booking_id=data[keys.RESCHEDULE_ID], client_id=client_id)
+        return await reschedule_booking(
+            session,
+            booking_id=data[keys.RESCHEDULE_ID],
+            actor=actor,
+            starts_at=starts_at,
+            now=now(manager),
+            admin_ids=admin_ids,
+        )
+    return await create_booking(
+        session,
+        client_id=client_id,
+        service_id=data[keys.SERVICE_ID],
+        staff_id=data.get(keys.STAFF_ID),
+        starts_at=starts_at,
+        now=now(manager),
+        comment=data.get(keys.COMMENT),
+        admin_ids=admin_ids,
+    )
+
+
+async def _send_calendar_file(manager: DialogManager, booking: Booking) -> None:
+    i18n = translator(manager)
+    business = await get_business(db_session(manager))
+    ics = await booking_ics(
+        db_session(manager),
+        booking.id,
+        summary=i18n("booking-ics-summary", business=business.name),
+        now=now(manager),
+    )
+    chat = manager.middleware_data["event_chat"]
+    await manager.middleware_data["bot"].send_document(
+        chat.id,
+        BufferedInputFile(ics, filename=f"booking-{booking.id}.ics"),
+        caption=i18n("booking-ics-caption"),
+    )

@@ -1,0 +1,244 @@
+"""Pieces every client dialog shares: translated text, navigation, formatting.
+
+Handlers and getters reach the per-update objects through
+`manager.middleware_data` (session, i18n, settings, clock); these helpers keep
+that lookup in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from aiogram.fsm.state import State
+from aiogram.types import Message, User
+from aiogram_dialog import DialogManager, ShowMode, StartMode
+from aiogram_dialog.widgets.common import WhenCondition
+from aiogram_dialog.widgets.input import MessageInput
+from aiogram_dialog.widgets.kbd import Start
+from aiogram_dialog.widgets.text import Text
+from babel import Locale
+from babel.dates import format_date, format_time, get_day_names
+from babel.numbers import format_currency
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from db.clock import Clock
+from db.models import Client
+from db.services.business import get_business
+from db.services.clients import get_or_create_client
+from db.services.errors import BookingError, PastCancelDeadline
+from dialogs.states import MainMenuSG
+from locales import Translator
+
+NOTICE = "notice"
+HISTORY = "history"
+
+_FLUENT_SCALARS = (str, int, float, Decimal)
+
+
+class I18nText(Text):
+    """A string from locales/; its Fluent arguments are the window's scalar data."""
+
+    def __init__(self, key: str, when: WhenCondition = None) -> None:
+        super().__init__(when=when)
+        self.key = key
+
+    async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
+        args = {
+            name: value
+            for name, value in data.items()
+            if isinstance(value, _FLUENT_SCALARS) and not isinstance(value, bool)
+        }
+        return translator(manager)(self.key, **args)
+
+
+class Notice(Text):
+    """A one-off line above a window ("that time was just taken"), shown once."""
+
+    async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
+        return manager.dialog_data.pop(NOTICE, "")
+
+
+def set_notice(manager: DialogManager, text: str) -> None:
+    manager.dialog_data[NOTICE] = text
+
+
+def translator(manager: DialogManager) -> Translator:
+    return cast(Translator, manager.middleware_data["i18n"])
+
+
+def db_session(manager: DialogManager) -> AsyncSession:
+    return cast(AsyncSession, manager.middleware_data["session"])
+
+
+def settings_of(manager: DialogManager) -> Settings:
+    return cast(Settings, manager.middleware_data["settings"])
+
+
+def now(manager: DialogManager) -> datetime:
+    return cast(Clock, manager.middleware_data["clock"]).now()
+
+
+def telegram_user(manager: DialogManager) -> User:
+    return cast(User, manager.middleware_data["event_from_user"])
+
+
+async def current_client(manager: DialogManager) -> Client:
+    """The client behind this update, created on first contact."""
+    user = telegram_user(manager)
+    return await get_or_create_client(
+        db_session(manager),
+        telegram_id=user.id,
+        name=user.full_name,
+        language=user.language_code,
+    )
+
+
+def parse_id(raw: str | int | None) -> int | None:
+    """A positive id from callback data or dialog data, or None if forged or missing."""
+    if isinstance(raw, int):
+        return raw if raw > 0 else None
+    if isinstance(raw, str) and raw.isdigit() and len(raw) < 12:
+        return int(raw) or None
+    return None
+
+
+# --- step navigation ----------------------------------------------------------------
+
+
+async def go_to(manager: DialogManager, state: State) -> None:
+    """Move forward, remembering where we came from (skipped steps are not remembered)."""
+    history: list[str] = manager.dialog_data.setdefault(HISTORY, [])
+    history.append(cast(str, manager.current_context().state.state))
+    await manager.switch_to(state)
+
+
+async def go_back(manager: DialogManager) -> None:
+    """Back to the step before, or out of the dialog from its first step."""
+    history: list[str] = manager.dialog_data.get(HISTORY, [])
+    if not history:
+        await manager.done()
+        return
+    previous = history.pop()
+    await manager.switch_to(_state_named(manager, previous))
+
+
+async def rewind_to(manager: DialogManager, state: State) -> None:
+    """Go back to an earlier step, forgetting the steps after it."""
+    history: list[str] = manager.dialog_data.get(HISTORY, [])
+    if state.state in history:
+        del history[history.index(cast(str, state.state)) :]
+    await manager.switch_to(state)
+
+
+def _state_named(manager: DialogManager, name: str) -> State:
+    for state in manager.dialog().states():
+        if state.state == name:
+            return state
+    raise LookupError(name)
+
+
+def menu_button() -> Start:
+    return Start(
+        I18nText("button-menu"), id="to_menu", state=MainMenuSG.main, mode=StartMode.RESET_STACK
+    )
+
+
+# --- formatting in the client's language and the business's zone ---------------------
+
+
+@dataclass(frozen=True)
+class Formatter:
+    locale: str
+    zone: ZoneInfo
+
+    def local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.zone)
+
+    def day(self, day: date) -> str:
+        """ "Tuesday, 24 November"."""
+        return format_date(day, "EEEE, d MMMM", locale=self.locale)
+
+    def day_short(self, day: date) -> str:
+        """ "Tue, 24 Nov"."""
+        return format_date(day, "EEE, d MMM", locale=self.locale)
+
+    def month(self, day: date) -> str:
+        return format_date(day, "LLLL y", locale=self.locale).capitalize()
+
+    def time(self, instant: datetime) -> str:
+        return format_time(self.local(instant), "short", locale=self.locale)
+
+    def clock_time(self, wall: time) -> str:
+        """A local wall-clock time (opening hours), as the language writes it."""
+        return format_time(wall, "short", locale=self.locale)
+
+    def when(self, instant: datetime) -> str:
+        """The local date and time of an instant: "Tuesday, 24 November, 14:30"."""
+        return f"{self.day(self.local(instant).date())}, {self.time(instant)}"
+
+    def when_short(self, instant: datetime) -> str:
+        return f"{self.day_short(self.local(instant).date())}, {self.time(instant)}"
+
+    def weekday_names(self) -> list[str]:
+        """Monday first, two letters: the calendar's header row."""
+        names = get_day_names("short", locale=self.locale)
+        return [names[weekday] for weekday in range(7)]
+
+    def price(self, amount: Decimal, currency: str) -> str:
+        """The locale's currency format, without kopecks/cents when there are none."""
+        pattern = Locale.parse(self.locale).currency_formats["standard"].pattern
+        if amount == amount.to_integral_value():
+            pattern = pattern.replace(".00", "")
+        return format_currency(
+            amount, currency, format=pattern, locale=self.locale, currency_digits=False
+        )
+
+
+def formatter(manager: DialogManager) -> Formatter:
+    return Formatter(locale=translator(manager).locale, zone=settings_of(manager).zone)
+
+
+def duration_text(i18n: Translator, minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return i18n("duration", hours=hours, minutes=rest)
+
+
+async def _hint_buttons(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    is_command = (message.text or "").startswith("/")
+    set_notice(
+        manager, translator(manager)("unknown-command" if is_command else "hint-use-buttons")
+    )
+    manager.show_mode = ShowMode.SEND
+
+
+def unexpected_input() -> MessageInput:
+    """Anything typed or sent where the window expects a tap: a hint, and the window again.
+
+    Put it last in a window, after the inputs the window does expect.
+    """
+    return MessageInput(_hint_buttons)
+
+
+async def refusal_text(manager: DialogManager, error: BookingError) -> str:
+    """The booking service's refusal in the client's words; too late to change online
+    also says how to reach the business instead."""
+    i18n = translator(manager)
+    text = i18n(error.i18n_key)
+    if isinstance(error, PastCancelDeadline):
+        business = await get_business(db_session(manager))
+        if business.phone:
+            text = f"{text}\n{i18n('booking-call-us', phone=business.phone)}"
+    return text
+
+
+def optional_lines(i18n: Translator, *lines: tuple[str, str | None]) -> str:
+    """ "Address: …", "Comment: …" for the values that are set, one per line.
+
+    Fluent cannot drop a line whose value is empty, so the window gets the block.
+    """
+    return "\n".join(i18n(key, value=value) for key, value in lines if value)

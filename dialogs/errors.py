@@ -1,0 +1,45 @@
+"""Stale buttons lead home: the one handler for aiogram-dialog's "this dialog is gone".
+
+A button from an old message, or from before a restart with in-memory storage,
+or from a stack whose states were renamed, points at a dialog that no longer
+exists. The client gets a short notice on the button and a fresh main menu.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+from aiogram_dialog import DialogManager
+from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+
+from dialogs.main_menu import open_main_menu
+from locales import Translator
+
+log = logging.getLogger(__name__)
+
+
+def create_router() -> Router:
+    router = Router(name="dialog-errors")
+    router.errors.register(
+        on_stale_dialog, ExceptionTypeFilter(UnknownIntent, OutdatedIntent, UnknownState)
+    )
+    return router
+
+
+async def on_stale_dialog(
+    event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator
+) -> bool:
+    log.info("Stale dialog in update %s: %s", event.update.update_id, event.exception)
+    notice = i18n("stale-button")
+    query = event.update.callback_query
+    if query is not None:
+        try:
+            await query.answer(notice)
+        except TelegramAPIError as error:  # too old to answer: the menu below still helps
+            log.info("Could not answer a stale button: %s", error)
+    await open_main_menu(dialog_manager, notice=notice)
+    return True

@@ -1,0 +1,15 @@
+"""Data of the main menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import User
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.services.business import get_business
+
+
+async def greeting(session: AsyncSession, event_from_user: User, **_: Any) -> dict[str, Any]:
+    business = await get_business(session)
+    return {"name": event_from_user.first_name, "business": business.name}

@@ -1,0 +1,87 @@
+"""What "My bookings" shows: the client's upcoming visits, one visit, past visits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram_dialog import DialogManager
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.clock import Clock
+from db.models import Booking
+from db.services.booking import booking_details, past_bookings, upcoming_bookings
+from db.services.business import get_business
+from db.services.catalog import get_active_service
+from dialogs.common import current_client, duration_text, formatter, optional_lines
+from dialogs.my_bookings import keys
+from locales import Translator
+
+
+async def _labels(manager: DialogManager, bookings: list[Booking]) -> list[tuple[int, str]]:
+    """(id, "Tue, 24 Nov, 14:30 · Haircut") for each booking."""
+    session: AsyncSession = manager.middleware_data["session"]
+    fmt = formatter(manager)
+    labels = []
+    for booking in bookings:
+        view = await booking_details(session, booking.id)
+        labels.append((booking.id, f"{fmt.when_short(view.starts_at)} · {view.service_name}"))
+    return labels
+
+
+async def upcoming(
+    dialog_manager: DialogManager, session: AsyncSession, clock: Clock, **_: Any
+) -> dict[str, Any]:
+    client = await current_client(dialog_manager)
+    bookings = await upcoming_bookings(session, client_id=client.id, now=clock.now())
+    return {"bookings": await _labels(dialog_manager, bookings), "count": len(bookings)}
+
+
+async def detail(
+    dialog_manager: DialogManager,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: Translator,
+    **_: Any,
+) -> dict[str, Any]:
+    fmt = formatter(dialog_manager)
+    business = await get_business(session)
+    view = await booking_details(session, dialog_manager.dialog_data[keys.BOOKING_ID])
+    upcoming_active = view.is_active and view.ends_at > clock.now()
+    return {
+        "service": view.service_name,
+        "staff_name": view.staff_name,
+        "when": fmt.when(view.starts_at),
+        "duration": duration_text(i18n, int((view.ends_at - view.starts_at).total_seconds() // 60)),
+        "price": fmt.price(view.price, business.currency),
+        "status": i18n("client-status-" + view.status.value),
+        "extra": optional_lines(
+            i18n, ("line-address", business.address), ("line-comment", view.comment)
+        ),
+        "changeable": upcoming_active,
+    }
+
+
+async def past(
+    dialog_manager: DialogManager,
+    session: AsyncSession,
+    clock: Clock,
+    i18n: Translator,
+    **_: Any,
+) -> dict[str, Any]:
+    client = await current_client(dialog_manager)
+    bookings = await past_bookings(session, client_id=client.id, now=clock.now())
+    labels = await _labels(dialog_manager, bookings)
+    lines = [
+        f"• {label} — {i18n('client-status-' + booking.status.value)}"
+        for (_, label), booking in zip(labels, bookings, strict=True)
+    ]
+    repeatable = [
+        (booking_id, label)
+        for (booking_id, label), booking in zip(labels, bookings, strict=True)
+        if await get_active_service(session, booking.service_id) is not None
+    ]
+    return {
+        "lines": "\n".join(lines),
+        "repeatable": repeatable,
+        "count": len(bookings),
+    }

@@ -1,0 +1,110 @@
+"""Opening, cancelling, moving and repeating the client's bookings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import CallbackQuery
+from aiogram_dialog import DialogManager
+from aiogram_dialog.widgets.kbd import Button
+
+from db.models import ACTIVE_STATUSES
+from db.services.booking import Actor, cancel_booking, get_client_booking
+from db.services.errors import BookingError, BookingNotFound, NotActive
+from dialogs.booking import keys as booking_keys
+from dialogs.common import (
+    current_client,
+    db_session,
+    now,
+    parse_id,
+    refusal_text,
+    set_notice,
+    settings_of,
+    translator,
+)
+from dialogs.main_menu import open_main_menu
+from dialogs.my_bookings import keys
+from dialogs.states import BookingSG, MyBookingsSG
+
+
+async def _own_booking_id(manager: DialogManager, raw: str | int | None) -> int | None:
+    """The id if it is this client's booking; otherwise a notice and None (forged or stale)."""
+    booking_id = parse_id(raw)
+    client = await current_client(manager)
+    try:
+        if booking_id is None:
+            raise BookingNotFound
+        await get_client_booking(db_session(manager), booking_id=booking_id, client_id=client.id)
+    except BookingError as error:
+        set_notice(manager, translator(manager)(error.i18n_key))
+        return None
+    return booking_id
+
+
+async def on_booking(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, item: str
+) -> None:
+    booking_id = await _own_booking_id(manager, item)
+    if booking_id is not None:
+        manager.dialog_data[keys.BOOKING_ID] = booking_id
+        await manager.switch_to(MyBookingsSG.detail)
+
+
+async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    client = await current_client(manager)
+    try:
+        await cancel_booking(
+            db_session(manager),
+            booking_id=manager.dialog_data[keys.BOOKING_ID],
+            actor=Actor.client(client),
+            now=now(manager),
+            admin_ids=settings_of(manager).admin_ids,
+        )
+    except BookingError as error:
+        set_notice(manager, await refusal_text(manager, error))
+        await manager.switch_to(MyBookingsSG.detail)
+        return
+    set_notice(manager, translator(manager)("my-bookings-cancelled"))
+    await manager.switch_to(MyBookingsSG.upcoming)
+
+
+async def on_reschedule(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await start_reschedule(manager, manager.dialog_data[keys.BOOKING_ID])
+
+
+async def start_reschedule(manager: DialogManager, booking_id: int) -> None:
+    """Open the day step to move the client's booking (also the reminder's button)."""
+    client = await current_client(manager)
+    try:
+        booking = await get_client_booking(
+            db_session(manager), booking_id=booking_id, client_id=client.id
+        )
+        if booking.status not in ACTIVE_STATUSES:
+            raise NotActive
+    except BookingError as error:
+        await open_main_menu(manager, notice=translator(manager)(error.i18n_key))
+        return
+    await manager.start(
+        BookingSG.service,
+        data={
+            booking_keys.SERVICE_ID: booking.service_id,
+            booking_keys.STAFF_ID: booking.staff_id,
+            booking_keys.RESCHEDULE_ID: booking.id,
+        },
+    )
+
+
+async def on_book_again(
+    callback: CallbackQuery, widget: Any, manager: DialogManager, item: str
+) -> None:
+    """The same service with the same staff member, straight to the calendar."""
+    booking_id = await _own_booking_id(manager, item)
+    if booking_id is None:
+        return
+    booking = await get_client_booking(
+        db_session(manager), booking_id=booking_id, client_id=(await current_client(manager)).id
+    )
+    await manager.start(
+        BookingSG.service,
+        data={booking_keys.SERVICE_ID: booking.service_id, booking_keys.STAFF_ID: booking.staff_id},
+    )

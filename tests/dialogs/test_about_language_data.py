@@ -1,0 +1,84 @@
+"""About and contacts, the language switch, and the client's own data."""
+
+from __future__ import annotations
+
+from aiogram.methods import SendVenue
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import BookingStatus, BusinessSettings, Client
+from db.services.booking import create_booking
+from tests.conftest import FrozenClock
+from tests.dialogs.conftest import ADDRESS, TOMORROW, Chat, bookings_of, client_of
+from tests.factories import World, local, make_client
+
+
+async def test_about_shows_contacts_hours_and_the_venue(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    business = await session.get(BusinessSettings, 1)
+    assert business is not None
+    business.latitude, business.longitude = 55.7575, 37.6136
+    await session.commit()
+    await chat.send("/start")
+    await chat.tap("ℹ️ .*")
+    assert ADDRESS in chat.text and "пн: 10:00–19:00" in chat.text
+    await chat.tap("🗺 .*")
+
+    (venue,) = chat.requests(SendVenue)
+    assert (venue.latitude, venue.longitude) == (55.7575, 37.6136)
+    assert venue.address == ADDRESS
+    assert ADDRESS in chat.text  # the page is shown again below the map
+
+
+async def test_the_language_switch_is_remembered(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    await chat.send("/start")
+    await chat.tap("🌐 .*")
+    await chat.tap("English")
+    assert "I will speak English" in chat.text and "📅 Book" in chat.buttons()
+    await chat.send("/start")
+    assert "Hello" in chat.text
+    client = await client_of(session, chat.user_id)
+    assert client is not None and client.locale == "en"
+
+
+async def test_a_client_sees_and_erases_their_data(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    client = await make_client(
+        session, name="Ivan Petrov", telegram_id=chat.user_id, phone="+79161234567"
+    )
+    past = await create_booking(
+        session,
+        client_id=client.id,
+        service_id=world.service_id,
+        staff_id=world.staff_ids[0],
+        starts_at=local(TOMORROW, "10:00"),
+        now=clock.now(),
+    )
+    upcoming = await create_booking(
+        session,
+        client_id=client.id,
+        service_id=world.service_id,
+        staff_id=world.staff_ids[0],
+        starts_at=local(TOMORROW.replace(day=28), "10:00"),
+        now=clock.now(),
+    )
+    await session.commit()
+    clock.set(local(TOMORROW.replace(day=25), "12:00"))
+
+    await chat.send("/start")
+    await chat.tap("🔒 .*")
+    assert "Ivan Petrov" in chat.text and "+79161234567" in chat.text
+    await chat.tap("🗑 .*")
+    assert "1 предстоящая запись будет отменена" in chat.text
+    await chat.tap("Да, удалить")
+    assert "Ваши данные удалены, 1 запись отменена" in chat.text
+
+    assert await client_of(session, chat.user_id) is None
+    erased = await session.get(Client, client.id)
+    assert erased is not None and erased.anonymized_at is not None
+    assert (erased.name, erased.phone, erased.telegram_id) == (None, None, None)
+    statuses = {b.id: b.status for b in await bookings_of(session, client.id)}
+    assert statuses == {past.id: BookingStatus.CONFIRMED, upcoming.id: BookingStatus.CANCELLED}

@@ -1,0 +1,162 @@
+"""Booking from /start to the done screen, through the real dispatcher."""
+
+from __future__ import annotations
+
+import pytest
+from aiogram.methods import SendDocument
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, client_of, plain
+from tests.factories import World, local, make_client
+
+LANGUAGES = {
+    "ru": {
+        "greeting": "Здравствуйте",
+        "slot": "10:00",
+        "confirm": "✅ Подтвердить",
+        "done": "Вы записаны",
+        "when": "вторник, 24 ноября, 10:00",
+        "price": "1 500 ₽",
+    },
+    "en": {
+        "greeting": "Hello",
+        "slot": "10:00.AM",
+        "confirm": "✅ Confirm",
+        "done": "You are booked",
+        "when": "Tuesday, 24 November, 10:00 AM",
+        "price": "RUB1,500",
+    },
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_new_client_books_in_their_language(
+    chat: Chat,
+    session: AsyncSession,
+    world: World,
+    language: str,
+) -> None:
+    expected = LANGUAGES[language]
+    chat.client.user = chat.client.user.model_copy(update={"language_code": language})
+    await chat.send("/start")
+    assert expected["greeting"] in chat.text and "Zapis" in chat.text
+
+    await chat.book(service="Haircut", staff="Staff 1", day=24, time=expected["slot"])
+    assert chat.reply_keyboard() is not None  # the share-contact keyboard
+    await chat.send("8 916 123-45-67")
+
+    text = plain(chat.text)
+    assert "Haircut" in text and "Staff 1" in text
+    assert expected["when"] in text and expected["price"] in text
+    assert "Tverskaya 1" in text
+    await chat.tap(expected["confirm"])
+
+    assert expected["done"] in chat.text
+    client = await client_of(session, chat.user_id)
+    assert client is not None and client.phone == "+79161234567" and client.locale == language
+    (booking,) = await bookings_of(session, client.id)
+    assert booking.starts_at == local(TOMORROW, "10:00")
+    assert booking.staff_id == world.staff_ids[0]
+    (document,) = chat.requests(SendDocument)
+    assert document.chat_id == chat.user_id
+    assert document.document.filename.endswith(".ics")
+    assert b"BEGIN:VEVENT" in document.document.data
+
+
+async def test_any_available_staff_member_gets_the_booking(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.tap("Haircut · .*")
+    await chat.tap("Любой свободный мастер")
+    assert "Любой свободный мастер" in chat.text
+    await chat.tap("24")
+    await chat.tap("15:00")
+    await chat.send("+7 916 123-45-67")
+    await chat.tap("✅ .*")
+
+    client = await client_of(session, chat.user_id)
+    assert client is not None
+    (booking,) = await bookings_of(session, client.id)
+    assert booking.staff_id in world.staff_ids
+    assert booking.starts_at == local(TOMORROW, "15:00")
+
+
+async def test_a_returning_client_books_in_six_taps(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    await make_client(session, name="Ivan", telegram_id=chat.user_id, phone="+79001112233")
+    await session.commit()
+    await chat.send("/start")
+
+    taps = ["📅 .*", "Haircut · .*", "Staff 2", "24", "11:00", "✅ .*"]
+    for pattern in taps:
+        await chat.tap(pattern)
+
+    assert "Вы записаны" in chat.text
+    client = await client_of(session, chat.user_id)
+    assert client is not None
+    (booking,) = await bookings_of(session, client.id)
+    assert booking.staff_id == world.staff_ids[1]
+
+
+async def test_back_works_at_every_step(chat: Chat, world: World) -> None:
+    await chat.send("/start")
+    await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
+    assert chat.reply_keyboard() is not None  # phone step
+    await chat.send("+7 916 123-45-67")
+    assert "Проверьте" in chat.text
+    await chat.tap("‹ Назад")
+    assert "Как с вами связаться" in chat.text
+    await chat.press_reply("‹ Назад")
+    assert "Выберите время" in chat.text
+    for expected in ("Выберите день", "К кому", "Выберите услугу"):
+        await chat.tap("‹ Назад")
+        assert expected in chat.text
+    await chat.tap("‹ Назад")
+    assert "Здравствуйте" in chat.text
+
+
+async def test_the_calendar_moves_between_months_within_the_horizon(
+    chat: Chat, world: World
+) -> None:
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.tap("Haircut · .*")
+    await chat.tap("Staff 1")
+    assert "Ноябрь 2026" in chat.buttons()
+    await chat.tap("›")
+    assert "Декабрь 2026" in chat.buttons()
+    assert "23" in chat.buttons() and "24" not in chat.buttons()  # the horizon ends on the 23rd
+    await chat.tap("‹")
+    assert "Ноябрь 2026" in chat.buttons()
+    assert "22" not in chat.buttons()  # days gone by are not offered
+
+
+async def test_a_comment_is_optional_and_kept(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    await make_client(session, name="Ivan", telegram_id=chat.user_id)
+    await session.commit()
+    await chat.send("/start")
+    await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
+    await chat.tap("💬 .*")
+    await chat.send("Short hair, please")
+    assert "Short hair, please" in chat.text
+    await chat.tap("✅ .*")
+    client = await client_of(session, chat.user_id)
+    assert client is not None
+    (booking,) = await bookings_of(session, client.id)
+    assert booking.comment == "Short hair, please"
+
+
+async def test_a_deep_link_preselects_the_service(chat: Chat, world: World) -> None:
+    await chat.send(f"/start service_{world.service_id}")
+    assert "К кому вас записать" in chat.text and "Haircut" in chat.text
+
+
+async def test_a_deep_link_to_a_staff_member_skips_the_staff_step(chat: Chat, world: World) -> None:
+    await chat.send(f"/start staff_{world.staff_ids[1]}")
+    await chat.tap("Haircut · .*")
+    assert "Haircut, Staff 2. Выберите день" in chat.text

@@ -1,0 +1,147 @@
+"""Never a dead end: races, stale and forged buttons, stray text, switched-off services."""
+
+from __future__ import annotations
+
+from aiogram.methods import AnswerCallbackQuery
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.models import Service
+from db.services.booking import create_booking
+from tests.conftest import FrozenClock
+from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, button_data, client_of
+from tests.factories import World, local, make_client
+
+
+async def test_a_slot_taken_meanwhile_brings_back_a_fresh_time_grid(
+    chat: Chat,
+    session: AsyncSession,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    world: World,
+    clock: FrozenClock,
+) -> None:
+    await make_client(session, name="Ivan", telegram_id=chat.user_id)
+    await session.commit()
+    await chat.send("/start")
+    await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
+    assert "Проверьте" in chat.text
+
+    async with sessionmaker() as other:  # another client is quicker
+        await create_booking(
+            other,
+            client_id=world.other_client_id,
+            service_id=world.service_id,
+            staff_id=world.staff_ids[0],
+            starts_at=local(TOMORROW, "10:00"),
+            now=clock.now(),
+        )
+        await other.commit()
+    await chat.tap("✅ .*")
+
+    assert "только что заняли" in chat.text and "Выберите время" in chat.text
+    assert "10:00" not in chat.buttons() and "11:00" in chat.buttons()
+    await chat.tap("11:00")
+    await chat.tap("✅ .*")
+    assert "Вы записаны" in chat.text
+    client = await client_of(session, chat.user_id)
+    assert client is not None
+    (booking,) = await bookings_of(session, client.id)
+    assert booking.starts_at == local(TOMORROW, "11:00")
+
+
+async def test_a_time_tapped_after_it_was_taken_is_refused_on_the_spot(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.tap("Haircut · .*")
+    await chat.tap("Staff 1")
+    await chat.tap("24")
+    await create_booking(
+        session,
+        client_id=world.other_client_id,
+        service_id=world.service_id,
+        staff_id=world.staff_ids[0],
+        starts_at=local(TOMORROW, "10:00"),
+        now=clock.now(),
+    )
+    await session.commit()
+    await chat.tap("10:00")
+    assert "только что заняли" in chat.text and "10:00" not in chat.buttons()
+
+
+async def test_a_button_from_an_old_message_leads_to_the_menu(chat: Chat, world: World) -> None:
+    await chat.send("/start")
+    old_menu = chat.window()
+    await chat.tap("📅 .*")
+    await chat.send("/start")  # a new stack: the old menu's dialog is gone
+    callback_id = await chat.tap_data(button_data(old_menu, "📅 .*"), old_menu)
+
+    (answer,) = [
+        a for a in chat.requests(AnswerCallbackQuery) if a.callback_query_id == callback_id
+    ]
+    assert answer.text == "Эта кнопка устарела. Вот главное меню."
+    assert "Здравствуйте" in chat.text
+
+
+async def test_forged_callback_data_is_answered_and_harmless(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    someone = await make_client(session, name="Maria", telegram_id=777)
+    theirs = await create_booking(
+        session,
+        client_id=someone.id,
+        service_id=world.service_id,
+        staff_id=world.staff_ids[0],
+        starts_at=local(TOMORROW, "10:00"),
+        now=clock.now(),
+    )
+    await session.commit()
+    await chat.send("/start")
+    await chat.tap_data("garbage")
+    assert "Здравствуйте" in chat.text
+
+    await chat.tap("🗂 .*")
+    intent = button_data(chat.window(), "🕘 .*").split("\x1d")[0]
+    for forged in (f"booking:{theirs.id}", "booking:abc", "booking:-1", "nothing:here"):
+        await chat.tap_data(f"{intent}\x1d{forged}")
+        assert "Staff 1" not in chat.text
+    await chat.tap_data(f"{intent}\x1dbooking:{theirs.id}")
+    assert "не ваша" in chat.text.lower() or "не можете" in chat.text.lower()
+
+
+async def test_text_where_a_button_is_expected_gets_a_hint(chat: Chat, world: World) -> None:
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.send("haircut please")
+    assert "воспользуйтесь кнопками" in chat.text and "Выберите услугу" in chat.text
+
+
+async def test_an_unknown_command_gets_help(chat: Chat, world: World) -> None:
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.send("/whatever")
+    assert "не знаю такой команды" in chat.text
+
+
+async def test_cancel_leaves_any_flow(chat: Chat, world: World) -> None:
+    await chat.send("/start")
+    await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
+    await chat.send("/cancel")
+    assert "Отменено" in chat.text and "Здравствуйте" in chat.text
+
+
+async def test_a_service_switched_off_mid_flow_goes_back_to_the_choice(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.tap("Haircut · .*")
+    await chat.tap("Staff 1")
+    service = await session.get(Service, world.service_id)
+    assert service is not None
+    service.active = False
+    await session.commit()
+    await chat.tap("24")
+
+    assert "больше недоступны" in chat.text and "Выберите услугу" in chat.text
+    assert not any(button.startswith("Haircut") for button in chat.buttons())
