@@ -41,7 +41,7 @@ async def run_bot(settings: Settings) -> None:
         scheduling.start()
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
-        scheduling.shutdown()
+        await scheduling.shutdown()
         await storage.close()
         await bot.session.close()
         await engine.dispose()

@@ -107,12 +107,17 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(concurrency)
         self._lease = lease
         self._max_attempts = max_attempts
-        self._busy = False
+        self._idle = asyncio.Event()
+        self._idle.set()
         self._again = False
 
     @property
     def busy(self) -> bool:
-        return self._busy
+        return not self._idle.is_set()
+
+    async def wait_idle(self) -> None:
+        """Until no sweep is running (shutdown lets the one in flight finish recording)."""
+        await self._idle.wait()
 
     def poke(self) -> None:
         """Something became due during a sweep: run one more pass before stopping."""
@@ -121,7 +126,7 @@ class OutboxSender:
     async def sweep(self) -> SweepReport:
         """Deliver everything due now, batch after batch, then return what happened."""
         report = SweepReport()
-        self._busy = True
+        self._idle.clear()
         try:
             while True:
                 self._again = False
@@ -130,7 +135,7 @@ class OutboxSender:
                 if len(batch) < self._batch_size and not self._again:
                     return report
         finally:
-            self._busy = False
+            self._idle.set()
 
     async def claim(self) -> list[ClaimedMessage]:
         """Claim one batch and commit the claim (step 1 of the protocol)."""

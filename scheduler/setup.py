@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
@@ -31,6 +32,7 @@ COMPLETE_JOB = "complete-bookings"
 DIGEST_JOB = "plan-digests"
 COMPLETE_EVERY = timedelta(minutes=1)
 DIGEST_EVERY = timedelta(minutes=10)
+SHUTDOWN_GRACE_SECONDS = 10.0
 
 
 def _guarded(name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
@@ -112,10 +114,18 @@ class Scheduling:
         self.scheduler.start()
         log.info("Scheduler started (sweep every %s s)", self.interval.total_seconds())
 
-    def shutdown(self) -> None:
-        """Stop ticking; a sweep in flight is cancelled and its claims come back after the lease."""
+    async def shutdown(self, grace_seconds: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Stop ticking, let a sweep in flight finish (up to the grace time), then stop.
+
+        A sweep still running after that is cancelled: the rows it claimed come
+        back after their lease, so nothing is lost.
+        """
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.sender.wait_idle(), grace_seconds)
+        self.scheduler.shutdown(wait=False)
