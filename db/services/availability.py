@@ -194,10 +194,7 @@ class StaffCalendar:
         self.staff_id = staff_id
         self.weekly = tuple(weekly)
         self.exceptions = tuple(exceptions)
-        by_weekday: list[list[Span]] = [[] for _ in range(7)]
-        for interval in self.weekly:
-            by_weekday[interval.weekday].append(_local_span(interval.start, interval.end))
-        self._weekly_spans = tuple(merge(spans) for spans in by_weekday)
+        self._weekly_spans = _weekly_spans(self.weekly)
         self._busy_spans = merge(busy_spans)
         self._busy_ends = [end for _, end in self._busy_spans]
 
@@ -223,6 +220,15 @@ class StaffCalendar:
             f"StaffCalendar(staff_id={self.staff_id}, weekly={len(self.weekly)}, "
             f"exceptions={len(self.exceptions)}, busy={len(self._busy_spans)})"
         )
+
+
+@lru_cache(maxsize=1024)
+def _weekly_spans(weekly: tuple[WeeklyInterval, ...]) -> tuple[list[Span], ...]:
+    """Merged local spans per weekday; cached, as staff keep the same hours for months."""
+    by_weekday: list[list[Span]] = [[] for _ in range(7)]
+    for interval in weekly:
+        by_weekday[interval.weekday].append(_local_span(interval.start, interval.end))
+    return tuple(merge(spans) for spans in by_weekday)
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,7 +430,8 @@ def _day_spans(calendar: StaffCalendar, day: date, zone: ZoneInfo) -> tuple[list
     if not local_periods:
         return [], []
     periods = to_instants(local_periods, day, zone)
-    open_spans = to_instants(minus_blocked(local_periods, calendar, day), day, zone)
+    open_local = minus_blocked(local_periods, calendar, day)
+    open_spans = periods if open_local == local_periods else to_instants(open_local, day, zone)
     if local_periods[-1][1] == DAY:
         following = day + timedelta(days=1)
         tomorrow = minus_blocked(working_periods(calendar, following), calendar, following)
@@ -452,8 +459,7 @@ def free_starts(calendar: StaffCalendar, rules: SlotRules, day: date) -> list[da
 
 def free_days(calendar: StaffCalendar, rules: SlotRules, first: date, last: date) -> list[date]:
     """Local days in [first, last] with at least one free start."""
-    search = _Search.of(rules)
-    return [day for day in _days(first, last, search) if _has_start(calendar, day, search)]
+    return free_days_among([calendar], rules, _bookable_dates(first, last, rules))
 
 
 def free_starts_any(
@@ -472,11 +478,23 @@ def free_days_any(
     calendars: Sequence[StaffCalendar], rules: SlotRules, first: date, last: date
 ) -> list[date]:
     """Local days in [first, last] on which at least one staff member has a free start."""
+    return free_days_among(calendars, rules, _bookable_dates(first, last, rules))
+
+
+def free_days_among(
+    calendars: Sequence[StaffCalendar], rules: SlotRules, days: Iterable[date]
+) -> list[date]:
+    """Those of `days` (ascending) on which one of the calendars has a free start.
+
+    Only existence matters, so each day stops at the first staff member (in
+    the given order) with a start, and each calendar at its first start.
+    """
     search = _Search.of(rules)
     return [
         day
-        for day in _days(first, last, search)
-        if any(_has_start(calendar, day, search) for calendar in calendars)
+        for day in days
+        if within_horizon(day, search)
+        and any(_has_start(calendar, day, search) for calendar in calendars)
     ]
 
 
@@ -519,10 +537,10 @@ def _has_start(calendar: StaffCalendar, day: date, search: _Search) -> bool:
     return next(_day_starts(calendar, day, search), None) is not None
 
 
-def _days(first: date, last: date, search: _Search) -> Iterator[date]:
-    """The days of [first, last] that can offer anything at all."""
-    day = max(first, search.first_day)
-    last = min(last, search.last_day)
+def _bookable_dates(first: date, last: date, rules: SlotRules) -> Iterator[date]:
+    """The days of [first, last] within today … today + horizon_days."""
+    day = max(first, rules.today)
+    last = min(last, rules.last_day)
     while day <= last:
         yield day
         day += timedelta(days=1)

@@ -9,12 +9,26 @@ datetime is built per booking.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, Integer, cast, extract, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    Integer,
+    Select,
+    String,
+    cast,
+    extract,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -23,6 +37,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from db.models import (
     ACTIVE_STATUSES,
     Booking,
+    BusinessSettings,
     ScheduleException,
     Service,
     Staff,
@@ -36,10 +51,11 @@ from db.services.availability import (
     StaffCalendar,
     WeeklyInterval,
     choose_staff,
-    free_days_any,
+    free_days_among,
     free_starts,
     free_starts_any,
     slot_problem,
+    working_periods,
 )
 from db.services.business import get_business
 
@@ -72,30 +88,76 @@ def _epoch_sqlite(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> st
     return compiler.process(cast(func.strftime("%s", column), Integer), **kw)
 
 
+class JoinedText(FunctionElement[str]):
+    """The text values of a group joined with commas (an aggregate)."""
+
+    type = String()
+    inherit_cache = True
+    name = "joined_text"
+
+
+@compiles(JoinedText, "postgresql")
+def _joined_postgresql(element: JoinedText, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    return compiler.process(func.string_agg(column, ","), **kw)
+
+
+@compiles(JoinedText, "sqlite")
+def _joined_sqlite(element: JoinedText, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    return compiler.process(func.group_concat(column, ","), **kw)
+
+
 async def load_rules(session: AsyncSession, service: Service, now: datetime) -> SlotRules:
     """The search rules for `service` under the business's settings at `now`."""
-    business = await get_business(session)
+    return await _rules(session, service.duration_minutes, service.buffer_after_minutes, now)
+
+
+async def _rules(session: AsyncSession, duration: int, buffer: int, now: datetime) -> SlotRules:
+    # Every search reads these four settings: a Core select, not the ORM row.
+    settings = (
+        await session.execute(
+            select(
+                BusinessSettings.slot_step_minutes,
+                BusinessSettings.min_lead_minutes,
+                BusinessSettings.horizon_days,
+                BusinessSettings.timezone,
+            ).where(BusinessSettings.id == 1)
+        )
+    ).first()
+    if settings is None:
+        business = await get_business(session)
+        settings = (
+            business.slot_step_minutes,
+            business.min_lead_minutes,
+            business.horizon_days,
+            business.timezone,
+        )
+    step, lead, horizon, timezone = settings
     return SlotRules(
-        duration=timedelta(minutes=service.duration_minutes),
-        buffer_after=timedelta(minutes=service.buffer_after_minutes),
-        step=timedelta(minutes=business.slot_step_minutes),
-        min_lead=timedelta(minutes=business.min_lead_minutes),
-        horizon_days=business.horizon_days,
-        zone=ZoneInfo(business.timezone),
+        duration=timedelta(minutes=duration),
+        buffer_after=timedelta(minutes=buffer),
+        step=timedelta(minutes=step),
+        min_lead=timedelta(minutes=lead),
+        horizon_days=horizon,
+        zone=ZoneInfo(timezone),
         now=now,
     )
 
 
-async def service_staff(session: AsyncSession, service_id: int) -> list[Staff]:
-    """Active staff who do the service, by (sort_order, id); none if the service is off."""
-    statement = (
-        select(Staff)
+def _service_staff_statement(service_id: int, *columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
         .join(staff_services, staff_services.c.staff_id == Staff.id)
         .join(Service, Service.id == staff_services.c.service_id)
         .where(Service.id == service_id, Service.active.is_(True), Staff.active.is_(True))
         .order_by(Staff.sort_order, Staff.id)
     )
-    return list(await session.scalars(statement))
+
+
+async def service_staff(session: AsyncSession, service_id: int) -> list[Staff]:
+    """Active staff who do the service, by (sort_order, id); none if the service is off."""
+    return list(await session.scalars(_service_staff_statement(service_id, Staff)))
 
 
 async def load_calendars(
@@ -109,32 +171,15 @@ async def load_calendars(
 ) -> list[StaffCalendar]:
     """Calendars of `staff_ids` (in that order) good for local days [first, last].
 
-    Read a day beyond each end: a local day spans two UTC dates, and a visit
-    late on `last` may run on into a night shift after midnight.
     `exclude_booking_id` leaves one booking out, so a booking can be moved to
     a time overlapping its own old one.
     """
     if not staff_ids:
         return []
     ids = list(staff_ids)
-    weekly = await _weekly(session, ids)
-    exceptions = await _exceptions(session, ids, first, last + timedelta(days=1))
-    busy = await _busy(
-        session,
-        ids,
-        datetime.combine(first - timedelta(days=1), time(), zone),
-        datetime.combine(last + timedelta(days=3), time(), zone),
-        exclude_booking_id,
-    )
-    return [
-        StaffCalendar.from_spans(
-            staff_id,
-            tuple(weekly[staff_id]),
-            tuple(exceptions[staff_id]),
-            busy[staff_id],
-        )
-        for staff_id in ids
-    ]
+    hours = await _hours(session, ids, first, last)
+    busy = await _busy(session, ids, first, last, zone, exclude_booking_id)
+    return [hours[staff_id].with_busy(busy[staff_id]) for staff_id in ids]
 
 
 async def free_days_for(
@@ -146,7 +191,13 @@ async def free_days_for(
     last: date,
     now: datetime,
 ) -> list[date]:
-    """Local days in [first, last] with a free start; `staff_id` None means anyone."""
+    """Local days in [first, last] with a free start; `staff_id` None means anyone.
+
+    Bookings are read in two rounds: the first staff member's for the whole
+    range (in a typical month they settle most days), then everyone else's
+    for the days still open, so a month costs two small reads, not every
+    booking of every staff member.
+    """
     found = await _search(session, service_id, staff_id, now)
     if found is None:
         return []
@@ -154,8 +205,32 @@ async def free_days_for(
     first, last = max(first, rules.today), min(last, rules.last_day)
     if first > last:
         return []
-    calendars = await load_calendars(session, staff_ids, first, last, rules.zone)
-    return free_days_any(calendars, rules, first, last)
+    hours = await _hours(session, staff_ids, first, last)
+    undecided = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    free: set[date] = set()
+    for batch in (staff_ids[:1], staff_ids[1:]):
+        free.update(await _offered_days(session, rules, [hours[i] for i in batch], undecided))
+        undecided = [day for day in undecided if day not in free]
+        if not undecided:
+            break
+    return sorted(free)
+
+
+async def _offered_days(
+    session: AsyncSession, rules: SlotRules, staff: list[_Hours], days: list[date]
+) -> list[date]:
+    """Those of `days` on which one of `staff` has a free start."""
+    working = {}
+    for member in staff:
+        bare = member.bare
+        working[member.staff_id] = [day for day in days if working_periods(bare, day)]
+    wanted = sorted({day for member_days in working.values() for day in member_days})
+    if not wanted:
+        return []
+    ids = [staff_id for staff_id, member_days in working.items() if member_days]
+    busy = await _busy(session, ids, wanted[0], wanted[-1], rules.zone, None)
+    calendars = [member.with_busy(busy[member.staff_id]) for member in staff]
+    return free_days_among(calendars, rules, wanted)
 
 
 async def free_times_for(
@@ -206,7 +281,7 @@ async def pick_staff(
     exclude_booking_id: int | None = None,
 ) -> int | None:
     """For "any staff member": who takes `start`, by `choose_staff`; None if nobody can."""
-    order = [staff.id for staff in await service_staff(session, service.id)]
+    order = list(await session.scalars(_service_staff_statement(service.id, Staff.id)))
     rules = await load_rules(session, service, now)
     day = start.astimezone(rules.zone).date()
     calendars = await load_calendars(
@@ -223,53 +298,77 @@ async def _search(
     session: AsyncSession, service_id: int, staff_id: int | None, now: datetime
 ) -> tuple[SlotRules, list[int]] | None:
     """Rules and whose calendars to search; None when the service or staff is off."""
-    service = await session.get(Service, service_id)
-    if service is None or not service.active:
-        return None
-    staff_ids = [staff.id for staff in await service_staff(session, service_id)]
+    rows = (
+        await session.execute(
+            _service_staff_statement(
+                service_id, Staff.id, Service.duration_minutes, Service.buffer_after_minutes
+            )
+        )
+    ).all()
+    staff_ids = [row[0] for row in rows]
     if staff_id is not None:
         staff_ids = [staff_id] if staff_id in staff_ids else []
     if not staff_ids:
         return None
-    return await load_rules(session, service, now), staff_ids
+    _, duration, buffer = rows[0]
+    return await _rules(session, duration, buffer, now), staff_ids
 
 
-async def _weekly(session: AsyncSession, ids: list[int]) -> dict[int, list[WeeklyInterval]]:
-    rows = await session.execute(
-        select(
-            WorkingInterval.staff_id,
-            WorkingInterval.weekday,
-            WorkingInterval.start_time,
-            WorkingInterval.end_time,
-        ).where(WorkingInterval.staff_id.in_(ids))
-    )
-    weekly: dict[int, list[WeeklyInterval]] = defaultdict(list)
-    for staff_id, weekday, start, end in rows:
-        weekly[staff_id].append(WeeklyInterval(weekday, start, end))
-    return weekly
+@dataclass(frozen=True, slots=True)
+class _Hours:
+    """One staff member's weekly hours and dated exceptions, awaiting bookings."""
 
+    staff_id: int
+    weekly: list[WeeklyInterval] = field(default_factory=list)
+    exceptions: list[DatedException] = field(default_factory=list)
 
-async def _exceptions(
-    session: AsyncSession, ids: list[int], first: date, last: date
-) -> dict[int, list[DatedException]]:
-    rows = await session.execute(
-        select(
-            ScheduleException.staff_id,
-            ScheduleException.kind,
-            ScheduleException.date_from,
-            ScheduleException.date_to,
-            ScheduleException.start_time,
-            ScheduleException.end_time,
-        ).where(
-            ScheduleException.staff_id.in_(ids),
-            ScheduleException.date_from <= last,
-            ScheduleException.date_to >= first,
+    def with_busy(self, busy_spans: Iterable[tuple[int, int]]) -> StaffCalendar:
+        return StaffCalendar.from_spans(
+            self.staff_id, tuple(self.weekly), tuple(self.exceptions), busy_spans
         )
+
+    @property
+    def bare(self) -> StaffCalendar:
+        """The calendar without bookings: enough to tell on which days they work."""
+        return self.with_busy(())
+
+
+async def _hours(
+    session: AsyncSession, ids: Sequence[int], first: date, last: date
+) -> dict[int, _Hours]:
+    """Weekly hours and the exceptions touching [first, last] (and the next
+    day, where a late visit may run on into a night shift)."""
+    # Both tables in one round trip: weekly rows have no dates, exceptions no weekday.
+    weekly = select(
+        WorkingInterval.staff_id,
+        WorkingInterval.weekday,
+        cast(null(), String),
+        cast(null(), Date),
+        cast(null(), Date),
+        WorkingInterval.start_time,
+        WorkingInterval.end_time,
+    ).where(WorkingInterval.staff_id.in_(ids))
+    exceptions = select(
+        ScheduleException.staff_id,
+        cast(null(), Integer),
+        ScheduleException.kind,
+        ScheduleException.date_from,
+        ScheduleException.date_to,
+        ScheduleException.start_time,
+        ScheduleException.end_time,
+    ).where(
+        ScheduleException.staff_id.in_(ids),
+        ScheduleException.date_from <= last + timedelta(days=1),
+        ScheduleException.date_to >= first,
     )
-    exceptions: dict[int, list[DatedException]] = defaultdict(list)
-    for staff_id, kind, date_from, date_to, start, end in rows:
-        exceptions[staff_id].append(DatedException(kind, date_from, date_to, start, end))
-    return exceptions
+    hours = {staff_id: _Hours(staff_id) for staff_id in ids}
+    rows = await session.execute(union_all(weekly, exceptions))
+    for staff_id, weekday, kind, date_from, date_to, start, end in rows:
+        if weekday is None:
+            hours[staff_id].exceptions.append(DatedException(kind, date_from, date_to, start, end))
+        else:
+            hours[staff_id].weekly.append(WeeklyInterval(weekday, start, end))
+    return hours
 
 
 def _active_bookings(ids: list[int], exclude_booking_id: int | None) -> list[ColumnElement[bool]]:
@@ -282,26 +381,40 @@ def _active_bookings(ids: list[int], exclude_booking_id: int | None) -> list[Col
 async def _busy(
     session: AsyncSession,
     ids: list[int],
-    lo: datetime,
-    hi: datetime,
+    first: date,
+    last: date,
+    zone: ZoneInfo,
     exclude_booking_id: int | None,
 ) -> dict[int, list[tuple[int, int]]]:
-    """Active bookings overlapping [lo, hi) as epoch-second spans, by staff id."""
+    """Active bookings as epoch-second spans by staff id, for local days
+    [first, last]: a day more each side, since a local day spans two UTC dates
+    and a late visit may run on past midnight.
+
+    The database returns one row per staff member, "start,end,start,end,…":
+    a month of bookings is thousands of rows, and handling each row in Python
+    costs far more than the database's work or parsing one text.
+    """
+    lo = datetime.combine(first - timedelta(days=1), time(), zone)
+    hi = datetime.combine(last + timedelta(days=3), time(), zone)
+    span = (
+        cast(EpochSeconds(Booking.starts_at), String)
+        + ","
+        + cast(EpochSeconds(Booking.busy_until), String)
+    )
     rows = await session.execute(
-        select(
-            Booking.staff_id,
-            EpochSeconds(Booking.starts_at),
-            EpochSeconds(Booking.busy_until),
-        ).where(
+        select(Booking.staff_id, JoinedText(span))
+        .where(
             *_active_bookings(ids, exclude_booking_id),
             Booking.starts_at >= lo - LONGEST_BOOKING,
             Booking.starts_at < hi,
             Booking.busy_until > lo,
         )
+        .group_by(Booking.staff_id)
     )
     busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for staff_id, start, end in rows:
-        busy[staff_id].append((start, end))
+    for staff_id, joined in rows:
+        seconds = iter(map(int, joined.split(",")))
+        busy[staff_id] = list(zip(seconds, seconds, strict=True))
     return busy
 
 

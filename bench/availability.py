@@ -1,0 +1,400 @@
+"""Availability and booking speed against the database the bot uses.
+
+    uv run python bench/availability.py [--db sqlite|postgresql|both] [--pg-url URL]
+
+A business in Europe/Berlin with 20 staff (Mon–Sat 09–13, 14–20, a vacation
+and a few blocked hours each), three services, a 15-minute step, a 60-day
+horizon and 50,000 bookings: a long history and a future that is nearly full
+this week and thins out towards the horizon. Prints p50/p99 of
+(a) free days of a month for "any staff member" (`free_days_for`; goal p99 <= 20 ms),
+(b) free times of one day for one staff member (`free_times_for`; goal p99 <= 5 ms),
+and (c) bookings a second through `create_booking` beside a plain INSERT of the
+same rows, 50 concurrent clients each (goal: ratio >= 0.5). Figures, no verdicts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time as timer
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bench.common import (
+    fresh_database,
+    percentile,
+    postgres_url_from_env,
+    run_workers,
+)
+from db.engine import create_engine, create_sessionmaker
+from db.models import (
+    Booking,
+    BookingStatus,
+    Client,
+    ExceptionKind,
+    ScheduleException,
+    Service,
+    Staff,
+    WorkingInterval,
+    staff_services,
+)
+from db.services.availability import free_starts
+from db.services.booking import create_booking
+from db.services.business import get_business
+from db.services.calendar import (
+    free_days_for,
+    free_times_for,
+    load_calendars,
+    load_rules,
+)
+from db.services.errors import BookingError
+
+ZONE = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)  # Monday, 08:00 in Berlin
+TODAY = NOW.astimezone(ZONE).date()
+STAFF = 20
+HORIZON_DAYS = 60
+STEP_MINUTES = 15
+BOOKINGS = 50_000
+CLIENTS = 5_000
+CONCURRENCY = 50
+HOURS = ((time(9), time(13)), (time(14), time(20)))  # Monday to Saturday
+SERVICES = ((30, 0), (60, 10), (90, 15))  # (duration, buffer after) in minutes
+MONTHS = (date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1))
+
+
+@dataclass(frozen=True)
+class World:
+    service_ids: list[int]
+    staff_ids: list[int]
+    client_ids: list[int]
+
+
+async def seed(sessionmaker: async_sessionmaker[AsyncSession], rng: random.Random) -> World:
+    async with sessionmaker() as session:
+        business = await get_business(session)
+        business.timezone = ZONE.key
+        business.slot_step_minutes = STEP_MINUTES
+        business.horizon_days = HORIZON_DAYS
+        business.min_lead_minutes = 60
+        business.max_upcoming_per_client = 1_000_000
+        services = [
+            Service(name=f"Service {d}", duration_minutes=d, buffer_after_minutes=b, price=1000)
+            for d, b in SERVICES
+        ]
+        staff = [Staff(name=f"Staff {n}", sort_order=n % 3) for n in range(STAFF)]
+        session.add_all([*services, *staff])
+        await session.flush()
+        await session.execute(
+            insert(staff_services),
+            [{"staff_id": m.id, "service_id": s.id} for m in staff for s in services],
+        )
+        await session.execute(
+            insert(WorkingInterval),
+            [
+                {"staff_id": m.id, "weekday": wd, "start_time": a, "end_time": b}
+                for m in staff
+                for wd in range(6)
+                for a, b in HOURS
+            ],
+        )
+        await session.execute(insert(ScheduleException), _exceptions(staff, rng))
+        client_ids = list(
+            await session.scalars(
+                insert(Client).returning(Client.id),
+                [{"name": f"Client {n}", "telegram_id": 10_000 + n} for n in range(CLIENTS)],
+            )
+        )
+        await session.commit()
+    world = World([s.id for s in services], [m.id for m in staff], client_ids)
+    rows = _bookings(world, rng)
+    # Newest first: each insert's overlap check then finds no earlier rows to scan.
+    rows.sort(key=lambda row: row["starts_at"], reverse=True)
+    for chunk in range(0, len(rows), 5_000):
+        async with sessionmaker() as session:
+            await session.execute(insert(Booking), rows[chunk : chunk + 5_000])
+            await session.commit()
+    return world
+
+
+def _exceptions(staff: list[Staff], rng: random.Random) -> list[dict[str, Any]]:
+    rows = []
+    for member in staff:
+        start = TODAY + timedelta(days=rng.randrange(3, HORIZON_DAYS))
+        rows.append(
+            {
+                "staff_id": member.id,
+                "kind": ExceptionKind.OFF,
+                "date_from": start,
+                "date_to": start + timedelta(days=rng.randrange(0, 7)),
+            }
+        )
+        for _ in range(5):
+            day = TODAY + timedelta(days=rng.randrange(0, HORIZON_DAYS))
+            hour = rng.randrange(9, 19)
+            rows.append(
+                {
+                    "staff_id": member.id,
+                    "kind": ExceptionKind.OFF,
+                    "date_from": day,
+                    "date_to": day,
+                    "start_time": time(hour),
+                    "end_time": time(hour + 1),
+                }
+            )
+    return rows
+
+
+def _fill(days_ahead: int) -> float:
+    """How full a day is: history full, this week nearly, the horizon sparse."""
+    if days_ahead < 0:
+        return 0.85
+    return 0.9 - 0.8 * days_ahead / HORIZON_DAYS
+
+
+def _bookings(world: World, rng: random.Random) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    days_ahead = HORIZON_DAYS
+    while len(rows) < BOOKINGS:
+        day = TODAY + timedelta(days=days_ahead)
+        if day.weekday() < 6:
+            for staff_id in world.staff_ids:
+                rows.extend(_day_of_bookings(world, rng, staff_id, day, _fill(days_ahead)))
+        days_ahead -= 1
+    return rows[:BOOKINGS]
+
+
+def _day_of_bookings(
+    world: World, rng: random.Random, staff_id: int, day: date, fill: float
+) -> list[dict[str, Any]]:
+    rows = []
+    step = timedelta(minutes=STEP_MINUTES)
+    past = day < TODAY
+    for opens, closes in HOURS:
+        at = datetime.combine(day, opens, ZONE).astimezone(UTC)
+        end = datetime.combine(day, closes, ZONE).astimezone(UTC)
+        while at < end:
+            index = rng.randrange(len(SERVICES))
+            duration, buffer = SERVICES[index]
+            ends_at = at + timedelta(minutes=duration)
+            busy_until = ends_at + timedelta(minutes=buffer)
+            if busy_until > end or rng.random() > fill:
+                at += step
+                continue
+            status = rng.choices(
+                [
+                    BookingStatus.COMPLETED if past else BookingStatus.CONFIRMED,
+                    BookingStatus.CANCELLED,
+                ],
+                [9, 1],
+            )[0]
+            rows.append(
+                {
+                    "client_id": rng.choice(world.client_ids),
+                    "staff_id": staff_id,
+                    "service_id": world.service_ids[index],
+                    "starts_at": at,
+                    "ends_at": ends_at,
+                    "busy_until": busy_until,
+                    "status": status,
+                    "price": Decimal(1000),
+                }
+            )
+            at = busy_until
+    return rows
+
+
+# --- measurements -----------------------------------------------------------------
+
+
+async def timed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    queries: int,
+    query: Callable[[AsyncSession], Awaitable[Any]],
+) -> list[float]:
+    """Milliseconds of each query, each in its own session like an update of the bot."""
+    durations = []
+    for n in range(queries + 20):
+        started = timer.perf_counter()
+        async with sessionmaker() as session:
+            await query(session)
+        if n >= 20:  # the first ones warm the connection pool and caches
+            durations.append((timer.perf_counter() - started) * 1000)
+    return durations
+
+
+async def measure_free_days(sessionmaker, world: World, rng: random.Random, n: int) -> list[float]:
+    def query(session: AsyncSession) -> Awaitable[Any]:
+        month = rng.choice(MONTHS)
+        last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        return free_days_for(
+            session,
+            service_id=rng.choice(world.service_ids),
+            staff_id=None,
+            first=month,
+            last=last,
+            now=NOW,
+        )
+
+    return await timed(sessionmaker, n, query)
+
+
+async def measure_free_times(sessionmaker, world: World, rng: random.Random, n: int) -> list[float]:
+    def query(session: AsyncSession) -> Awaitable[Any]:
+        return free_times_for(
+            session,
+            service_id=rng.choice(world.service_ids),
+            staff_id=rng.choice(world.staff_ids),
+            day=TODAY + timedelta(days=rng.randrange(HORIZON_DAYS + 1)),
+            now=NOW,
+        )
+
+    return await timed(sessionmaker, n, query)
+
+
+async def free_slots(sessionmaker, world: World, count: int) -> list[dict[str, Any]]:
+    """`count` bookable rows that overlap neither each other nor existing bookings."""
+    rows: list[dict[str, Any]] = []
+    async with sessionmaker() as session:
+        services = [await session.get(Service, i) for i in world.service_ids]
+        for days_ahead in range(HORIZON_DAYS, 0, -1):
+            day = TODAY + timedelta(days=days_ahead)
+            calendars = await load_calendars(session, world.staff_ids, day, day, ZONE)
+            for n, calendar in enumerate(calendars):
+                service = services[n % len(services)]
+                rules = await load_rules(session, service, NOW)
+                free_from = NOW
+                for start in free_starts(calendar, rules, day):
+                    if start < free_from:
+                        continue
+                    ends_at = start + rules.duration
+                    free_from = ends_at + rules.buffer_after
+                    rows.append(
+                        {
+                            "client_id": world.client_ids[len(rows) % len(world.client_ids)],
+                            "staff_id": calendar.staff_id,
+                            "service_id": service.id,
+                            "starts_at": start,
+                            "ends_at": ends_at,
+                            "busy_until": free_from,
+                            "status": BookingStatus.CONFIRMED,
+                            "price": service.price,
+                        }
+                    )
+                    if len(rows) == count:
+                        return rows
+    return rows
+
+
+async def booking_rates(
+    sessionmaker: async_sessionmaker[AsyncSession], rows: list[dict[str, Any]]
+) -> tuple[float, float, int]:
+    """(create_booking per second, plain INSERT per second, refusals) over the same rows."""
+    async with sessionmaker() as session:
+        last_id = await session.scalar(select(func.max(Booking.id)))
+
+    async def plain(row: dict[str, Any]) -> None:
+        async with sessionmaker() as session:
+            await session.execute(insert(Booking).values(**row))
+            await session.commit()
+
+    started = timer.perf_counter()
+    await run_workers(rows, CONCURRENCY, plain)
+    insert_rate = len(rows) / (timer.perf_counter() - started)
+    async with sessionmaker() as session:
+        await session.execute(delete(Booking).where(Booking.id > last_id))
+        await session.commit()
+
+    refused = 0
+
+    async def book(row: dict[str, Any]) -> None:
+        nonlocal refused
+        async with sessionmaker() as session:
+            try:
+                await create_booking(
+                    session,
+                    client_id=row["client_id"],
+                    service_id=row["service_id"],
+                    staff_id=row["staff_id"],
+                    starts_at=row["starts_at"],
+                    now=NOW,
+                )
+                await session.commit()
+            except BookingError:
+                refused += 1
+
+    started = timer.perf_counter()
+    await run_workers(rows, CONCURRENCY, book)
+    booking_rate = (len(rows) - refused) / (timer.perf_counter() - started)
+    return booking_rate, insert_rate, refused
+
+
+# --- the run ------------------------------------------------------------------------
+
+
+async def bench(kind: str, args: argparse.Namespace, workdir: Path) -> None:
+    rng = random.Random(args.seed)
+    url = await fresh_database(
+        kind, workdir=workdir, pg_url=postgres_url_from_env(args.pg_url), name="zapis_bench"
+    )
+    engine = create_engine(url)
+    sessionmaker = create_sessionmaker(engine)
+    try:
+        started = timer.perf_counter()
+        world = await seed(sessionmaker, rng)
+        print(
+            f"\n[{kind}] {BOOKINGS} bookings, {STAFF} staff, {HORIZON_DAYS}-day horizon, "
+            f"{STEP_MINUTES}-minute step (seeded in {timer.perf_counter() - started:.1f} s)"
+        )
+        days = await measure_free_days(sessionmaker, world, rng, args.queries)
+        _print_latency("(a) free days of a month, any staff", days, goal=20)
+        times = await measure_free_times(sessionmaker, world, rng, args.queries)
+        _print_latency("(b) free times of a day, one staff ", times, goal=5)
+        rows = await free_slots(sessionmaker, world, args.bookings)
+        booking, plain, refused = await booking_rates(sessionmaker, rows)
+        print(
+            f"(c) {len(rows)} bookings, {CONCURRENCY} concurrent clients: "
+            f"create_booking {booking:7.1f}/s, plain INSERT {plain:7.1f}/s, "
+            f"ratio {booking / plain:.2f} (goal >= 0.5), refused {refused}"
+        )
+    finally:
+        await engine.dispose()
+
+
+def _print_latency(label: str, durations: list[float], *, goal: float) -> None:
+    print(
+        f"{label}: p50 {percentile(durations, 0.5):6.2f} ms  "
+        f"p99 {percentile(durations, 0.99):6.2f} ms  (goal p99 <= {goal} ms, "
+        f"{len(durations)} queries)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--pg-url", help="PostgreSQL server URL (default: TEST_DATABASE_URL)")
+    parser.add_argument("--queries", type=int, default=300, help="queries per latency figure")
+    parser.add_argument("--bookings", type=int, default=1000, help="bookings for (c)")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    with tempfile.TemporaryDirectory(prefix="zapis-bench-") as workdir:
+        for kind in kinds:
+            asyncio.run(bench(kind, args, Path(workdir)))
+
+
+if __name__ == "__main__":
+    main()
