@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print figures (`uv run python -m bench.<name>`)."""

@@ -1,0 +1,54 @@
+"""Telegram, stubbed for benchmarks: the tests' `StubSession`, made to render keyboards.
+
+A simulated user has to see what the bot showed to press its buttons, so each
+sent or edited message comes back carrying the inline keyboard it was sent with,
+and `on_message` sees every such answer (the benchmark keeps the last one per
+chat). Everything else, including the JSON round trip a real session makes of
+every answer, is the tests' stub.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import Bot
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import InlineKeyboardMarkup, Message
+
+from tests.stub_session import StubSession
+
+
+def _may_return_message(method: TelegramMethod[Any]) -> bool:
+    returning = method.__returning__
+    return returning is Message or Message in typing.get_args(returning)
+
+
+class RenderingSession(StubSession):
+    def __init__(self, on_message: Callable[[Message], None]) -> None:
+        super().__init__()
+        self.on_message = on_message
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> TelegramType:
+        result = await super().make_request(bot, method, timeout)
+        self.requests.clear()  # a long run must not keep every request
+        self.delivered.clear()
+        if isinstance(result, Message):
+            self.on_message(result)
+        return result
+
+    def _result_for(self, method: TelegramMethod[Any]) -> Any:
+        if not _may_return_message(method):
+            return True  # deleteMessage, answerCallbackQuery...: a chat id alone means no Message
+        result = super()._result_for(method)
+        markup = getattr(method, "reply_markup", None)
+        if isinstance(result, dict) and isinstance(markup, InlineKeyboardMarkup):
+            result["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
+        return result
