@@ -13,7 +13,7 @@ from datetime import datetime
 from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
-from aiogram_dialog import DialogManager
+from aiogram_dialog import DialogManager, ShowMode
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -23,6 +23,7 @@ from db.models import ACTIVE_STATUSES, Booking
 from db.services.audit import Actor
 from db.services.booking import cancel_booking, confirm_booking, get_client_booking
 from db.services.errors import BookingError, NotActive, NotYours
+from dialogs.my_bookings import start_reschedule
 from locales import Translator
 
 router = Router(name="reminders")
@@ -101,7 +102,9 @@ async def on_reminder_button(
         if callback_data.action == ReminderAction.RESCHEDULE:
             await _own_active_booking(session, query, booking_id)
             await query.answer()
-            await _start_reschedule(dialog_manager, booking_id)
+            # A new message for the dialog: the reminder stays readable above it.
+            dialog_manager.show_mode = ShowMode.SEND
+            await start_reschedule(dialog_manager, booking_id)
             return
         await _ACTIONS[callback_data.action](query, session, i18n, now, settings, booking_id)
     except BookingError as error:
@@ -170,10 +173,3 @@ _ACTIONS = {
     ReminderAction.CANCEL_YES: _cancel,
     ReminderAction.KEEP: _keep,
 }
-
-
-async def _start_reschedule(manager: DialogManager, booking_id: int) -> None:
-    """The my-bookings dialog owns rescheduling; imported late, it imports the bot's dialogs."""
-    from dialogs.my_bookings import start_reschedule
-
-    await start_reschedule(manager, booking_id)
