@@ -21,6 +21,7 @@ from bot.handlers import common, confirmations, errors, feedback, reminders
 from bot.middlewares.i18n import I18nMiddleware
 from bot.middlewares.session import DbSessionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.shutdown import finish_updates_in_hand
 from bot.storage import create_storage
 from db.clock import Clock, SystemClock
 
@@ -79,4 +80,5 @@ def create_dispatcher(
     # Last, so specific error handlers in the routers above are tried first.
     dp.include_router(errors.router)
     setup_dialogs(dp, message_manager=message_manager)
+    dp.shutdown.register(finish_updates_in_hand)
     return dp
