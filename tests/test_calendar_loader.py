@@ -6,7 +6,15 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from db.models import Booking, BookingStatus, ScheduleException, Service, Staff
+from db.models import (
+    Booking,
+    BookingStatus,
+    ScheduleException,
+    Service,
+    Staff,
+    WorkingInterval,
+    staff_services,
+)
 from db.services.availability import SlotProblem
 from db.services.calendar import (
     check_slot,
@@ -315,3 +323,20 @@ async def test_a_blocked_stretch_from_the_database(session, clock):
         session, service_id=world.service_id, staff_id=anna, day=TOMORROW, now=clock.now()
     )
     assert hours(times)[:3] == ["10:00", "12:30", "12:45"]
+
+
+async def test_a_search_before_any_settings_row_uses_the_defaults(session, clock):
+    service = Service(name="Haircut", duration_minutes=60, price=Decimal(0))
+    anna = Staff(name="Anna")
+    session.add_all([service, anna])
+    await session.flush()
+    await session.execute(staff_services.insert().values(staff_id=anna.id, service_id=service.id))
+    session.add(
+        WorkingInterval(staff_id=anna.id, weekday=1, start_time=time(10), end_time=time(12))
+    )
+    await session.flush()
+    times = await free_times_for(
+        session, service_id=service.id, staff_id=None, day=TOMORROW, now=clock.now()
+    )
+    assert hours(times)[0] == "10:00"  # Europe/Moscow, the default zone
+    assert len(times) == 5  # the default 15-minute step

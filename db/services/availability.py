@@ -140,6 +140,13 @@ class DatedException:
     def covers(self, day: date) -> bool:
         return self.date_from <= day <= self.date_to
 
+    @property
+    def span(self) -> Span | None:
+        """The stretch each day, in seconds since local midnight; None for whole days."""
+        if self.start is None or self.end is None:
+            return None
+        return _local_span(self.start, self.end)
+
 
 class StaffCalendar:
     """What the engine knows of one staff member: hours, exceptions, bookings.
@@ -352,10 +359,11 @@ def working_periods(calendar: StaffCalendar, day: date) -> list[Span]:
     for exception in calendar.exceptions:
         if not exception.covers(day):
             continue
-        if exception.kind == ExceptionKind.EXTRA:
-            extra.append(_local_span(exception.start, exception.end))  # type: ignore[arg-type]
-        elif exception.start is None:
-            day_off = True
+        span = exception.span
+        if span is None:
+            day_off = True  # only 'off' has no times
+        elif exception.kind == ExceptionKind.EXTRA:
+            extra.append(span)
     weekly = [] if day_off else calendar._weekly_spans[day.weekday()]
     return merge([*weekly, *extra]) if extra else list(weekly)
 
@@ -363,11 +371,10 @@ def working_periods(calendar: StaffCalendar, day: date) -> list[Span]:
 def minus_blocked(periods: Sequence[Span], calendar: StaffCalendar, day: date) -> list[Span]:
     """Step 2: cut out the day's 'off' stretches that have times."""
     blocked = [
-        _local_span(exception.start, exception.end)
+        span
         for exception in calendar.exceptions
         if exception.kind == ExceptionKind.OFF
-        and exception.start is not None
-        and exception.end is not None
+        and (span := exception.span) is not None
         and exception.covers(day)
     ]
     return subtract(periods, merge(blocked)) if blocked else list(periods)

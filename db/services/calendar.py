@@ -1,15 +1,15 @@
 """The availability engine's inputs, read from the database (no Telegram here).
 
-Busy intervals are the hot path (a month of "any staff member" reads thousands
-of bookings), so they are read with a Core select of three integer columns:
-the database turns instants into epoch seconds itself, and no ORM object or
-datetime is built per booking.
+Every search runs a handful of small reads, so the statements are built once
+at import (values go in as bound parameters) and read plain columns with Core,
+never ORM objects. Bookings, the bulk of the data, come back as epoch seconds
+computed by the database, one row per staff member (see `_busy`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
-    ColumnElement,
     Date,
     Integer,
     Select,
     String,
+    bindparam,
     cast,
     extract,
     func,
@@ -60,10 +60,12 @@ from db.services.availability import (
 from db.services.business import get_business
 
 LONGEST_BOOKING = timedelta(days=1)
-"""No booking holds a staff member longer than this (duration + buffer).
+"""No booking holds a staff member longer than this (duration + buffer; the
+admin UI keeps services shorter).
 
-It bounds the busy query from below, so the index on (staff_id, starts_at)
-skips the whole history of past bookings instead of scanning it.
+It bounds the busy query on both sides: from below, so the index on
+(staff_id, starts_at) skips the whole history of past bookings instead of
+scanning it; from above, as a visit begun late on the last day ends within it.
 """
 
 
@@ -113,19 +115,26 @@ async def load_rules(session: AsyncSession, service: Service, now: datetime) -> 
     return await _rules(session, service.duration_minutes, service.buffer_after_minutes, now)
 
 
-async def _rules(session: AsyncSession, duration: int, buffer: int, now: datetime) -> SlotRules:
-    # Every search reads these four settings: a Core select, not the ORM row.
-    settings = (
-        await session.execute(
-            select(
-                BusinessSettings.slot_step_minutes,
-                BusinessSettings.min_lead_minutes,
-                BusinessSettings.horizon_days,
-                BusinessSettings.timezone,
-            ).where(BusinessSettings.id == 1)
-        )
-    ).first()
+_SETTINGS = (
+    BusinessSettings.slot_step_minutes,
+    BusinessSettings.min_lead_minutes,
+    BusinessSettings.horizon_days,
+    BusinessSettings.timezone,
+)
+_READ_SETTINGS = select(*_SETTINGS).where(BusinessSettings.id == 1)
+
+
+async def _rules(
+    session: AsyncSession,
+    duration: int,
+    buffer: int,
+    now: datetime,
+    settings: Sequence[Any] | None = None,
+) -> SlotRules:
+    """Rules from the business settings (read here unless the caller already has them)."""
     if settings is None:
+        settings = (await session.execute(_READ_SETTINGS)).first()
+    if settings is None or settings[0] is None:  # no settings row yet
         business = await get_business(session)
         settings = (
             business.slot_step_minutes,
@@ -145,19 +154,32 @@ async def _rules(session: AsyncSession, duration: int, buffer: int, now: datetim
     )
 
 
-def _service_staff_statement(service_id: int, *columns: Any) -> Select[Any]:
+def _service_staff_statement(*columns: Any) -> Select[Any]:
+    """Active staff doing the active service `:service_id`, in their stable order."""
     return (
         select(*columns)
         .join(staff_services, staff_services.c.staff_id == Staff.id)
         .join(Service, Service.id == staff_services.c.service_id)
-        .where(Service.id == service_id, Service.active.is_(True), Staff.active.is_(True))
+        .where(
+            Service.id == bindparam("service_id"),
+            Service.active.is_(True),
+            Staff.active.is_(True),
+        )
         .order_by(Staff.sort_order, Staff.id)
     )
 
 
+_SERVICE_STAFF = _service_staff_statement(Staff)
+_SERVICE_STAFF_IDS = _service_staff_statement(Staff.id)
+# A search's first read: who, how long, and the business settings in one round trip.
+_SEARCH = _service_staff_statement(
+    Staff.id, Service.duration_minutes, Service.buffer_after_minutes, *_SETTINGS
+).outerjoin(BusinessSettings, BusinessSettings.id == 1)
+
+
 async def service_staff(session: AsyncSession, service_id: int) -> list[Staff]:
     """Active staff who do the service, by (sort_order, id); none if the service is off."""
-    return list(await session.scalars(_service_staff_statement(service_id, Staff)))
+    return list(await session.scalars(_SERVICE_STAFF, {"service_id": service_id}))
 
 
 async def load_calendars(
@@ -193,10 +215,11 @@ async def free_days_for(
 ) -> list[date]:
     """Local days in [first, last] with a free start; `staff_id` None means anyone.
 
-    Bookings are read in two rounds: the first staff member's for the whole
-    range (in a typical month they settle most days), then everyone else's
-    for the days still open, so a month costs two small reads, not every
-    booking of every staff member.
+    Bookings are read in rounds of staff (1, 1, 2, 4, 8, … in their stable
+    order), each only for the days still open: in a typical month the first
+    one or two settle nearly every day, so a month costs a few small reads,
+    not every booking of every staff member. A fully booked month costs a
+    handful of rounds.
     """
     found = await _search(session, service_id, staff_id, now)
     if found is None:
@@ -208,12 +231,21 @@ async def free_days_for(
     hours = await _hours(session, staff_ids, first, last)
     undecided = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     free: set[date] = set()
-    for batch in (staff_ids[:1], staff_ids[1:]):
+    for batch in _rounds(staff_ids):
         free.update(await _offered_days(session, rules, [hours[i] for i in batch], undecided))
         undecided = [day for day in undecided if day not in free]
         if not undecided:
             break
     return sorted(free)
+
+
+def _rounds(staff_ids: list[int]) -> Iterator[list[int]]:
+    """Staff in growing batches: 1, 1, 2, 4, 8, …"""
+    start, size = 0, 1
+    while start < len(staff_ids):
+        yield staff_ids[start : start + size]
+        start += size
+        size = max(start, 1)
 
 
 async def _offered_days(
@@ -281,7 +313,7 @@ async def pick_staff(
     exclude_booking_id: int | None = None,
 ) -> int | None:
     """For "any staff member": who takes `start`, by `choose_staff`; None if nobody can."""
-    order = list(await session.scalars(_service_staff_statement(service.id, Staff.id)))
+    order = list(await session.scalars(_SERVICE_STAFF_IDS, {"service_id": service.id}))
     rules = await load_rules(session, service, now)
     day = start.astimezone(rules.zone).date()
     calendars = await load_calendars(
@@ -298,20 +330,14 @@ async def _search(
     session: AsyncSession, service_id: int, staff_id: int | None, now: datetime
 ) -> tuple[SlotRules, list[int]] | None:
     """Rules and whose calendars to search; None when the service or staff is off."""
-    rows = (
-        await session.execute(
-            _service_staff_statement(
-                service_id, Staff.id, Service.duration_minutes, Service.buffer_after_minutes
-            )
-        )
-    ).all()
+    rows = (await session.execute(_SEARCH, {"service_id": service_id})).all()
     staff_ids = [row[0] for row in rows]
     if staff_id is not None:
         staff_ids = [staff_id] if staff_id in staff_ids else []
     if not staff_ids:
         return None
-    _, duration, buffer = rows[0]
-    return await _rules(session, duration, buffer, now), staff_ids
+    _, duration, buffer, *settings = rows[0]
+    return await _rules(session, duration, buffer, now, settings), staff_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,13 +359,11 @@ class _Hours:
         return self.with_busy(())
 
 
-async def _hours(
-    session: AsyncSession, ids: Sequence[int], first: date, last: date
-) -> dict[int, _Hours]:
-    """Weekly hours and the exceptions touching [first, last] (and the next
-    day, where a late visit may run on into a night shift)."""
-    # Both tables in one round trip: weekly rows have no dates, exceptions no weekday.
-    weekly = select(
+# Both tables in one round trip: weekly rows have no dates, exceptions no weekday.
+# Exceptions are read a day past `last`, where a late visit may run on into a
+# night shift.
+_HOURS = union_all(
+    select(
         WorkingInterval.staff_id,
         WorkingInterval.weekday,
         cast(null(), String),
@@ -347,8 +371,8 @@ async def _hours(
         cast(null(), Date),
         WorkingInterval.start_time,
         WorkingInterval.end_time,
-    ).where(WorkingInterval.staff_id.in_(ids))
-    exceptions = select(
+    ).where(WorkingInterval.staff_id.in_(bindparam("ids", expanding=True))),
+    select(
         ScheduleException.staff_id,
         cast(null(), Integer),
         ScheduleException.kind,
@@ -357,12 +381,21 @@ async def _hours(
         ScheduleException.start_time,
         ScheduleException.end_time,
     ).where(
-        ScheduleException.staff_id.in_(ids),
-        ScheduleException.date_from <= last + timedelta(days=1),
-        ScheduleException.date_to >= first,
-    )
+        ScheduleException.staff_id.in_(bindparam("ids", expanding=True)),
+        ScheduleException.date_from <= bindparam("until"),
+        ScheduleException.date_to >= bindparam("first"),
+    ),
+)
+
+
+async def _hours(
+    session: AsyncSession, ids: Sequence[int], first: date, last: date
+) -> dict[int, _Hours]:
+    """Weekly hours and the exceptions that touch local days [first, last]."""
     hours = {staff_id: _Hours(staff_id) for staff_id in ids}
-    rows = await session.execute(union_all(weekly, exceptions))
+    rows = await session.execute(
+        _HOURS, {"ids": list(ids), "first": first, "until": last + timedelta(days=1)}
+    )
     for staff_id, weekday, kind, date_from, date_to, start, end in rows:
         if weekday is None:
             hours[staff_id].exceptions.append(DatedException(kind, date_from, date_to, start, end))
@@ -371,11 +404,34 @@ async def _hours(
     return hours
 
 
-def _active_bookings(ids: list[int], exclude_booking_id: int | None) -> list[ColumnElement[bool]]:
-    conditions = [Booking.staff_id.in_(ids), Booking.status.in_(ACTIVE_STATUSES)]
-    if exclude_booking_id is not None:
-        conditions.append(Booking.id != exclude_booking_id)
-    return conditions
+NO_BOOKING = 0
+"""An id no booking has (ids start at 1): "exclude nothing" for the statements."""
+
+_ACTIVE_BOOKINGS = (
+    Booking.staff_id.in_(bindparam("ids", expanding=True)),
+    Booking.status.in_(ACTIVE_STATUSES),
+    Booking.id != bindparam("exclude"),
+)
+
+# "start,end,start,end,…" per staff member: a month of bookings is thousands of
+# rows, and handling each row in Python costs more than the database's work.
+_BUSY = (
+    select(
+        Booking.staff_id,
+        JoinedText(
+            cast(EpochSeconds(Booking.starts_at), String)
+            + ","
+            + cast(EpochSeconds(Booking.busy_until), String)
+        ),
+    )
+    .where(
+        *_ACTIVE_BOOKINGS,
+        Booking.starts_at >= bindparam("since"),
+        Booking.starts_at < bindparam("hi"),
+        Booking.busy_until > bindparam("lo"),
+    )
+    .group_by(Booking.staff_id)
+)
 
 
 async def _busy(
@@ -387,35 +443,34 @@ async def _busy(
     exclude_booking_id: int | None,
 ) -> dict[int, list[tuple[int, int]]]:
     """Active bookings as epoch-second spans by staff id, for local days
-    [first, last]: a day more each side, since a local day spans two UTC dates
-    and a late visit may run on past midnight.
-
-    The database returns one row per staff member, "start,end,start,end,…":
-    a month of bookings is thousands of rows, and handling each row in Python
-    costs far more than the database's work or parsing one text.
-    """
-    lo = datetime.combine(first - timedelta(days=1), time(), zone)
-    hi = datetime.combine(last + timedelta(days=3), time(), zone)
-    span = (
-        cast(EpochSeconds(Booking.starts_at), String)
-        + ","
-        + cast(EpochSeconds(Booking.busy_until), String)
-    )
+    [first, last], and as far into the next day as a late visit can run."""
+    lo = datetime.combine(first, time(), zone)
     rows = await session.execute(
-        select(Booking.staff_id, JoinedText(span))
-        .where(
-            *_active_bookings(ids, exclude_booking_id),
-            Booking.starts_at >= lo - LONGEST_BOOKING,
-            Booking.starts_at < hi,
-            Booking.busy_until > lo,
-        )
-        .group_by(Booking.staff_id)
+        _BUSY,
+        {
+            "ids": ids,
+            "exclude": exclude_booking_id or NO_BOOKING,
+            "since": lo - LONGEST_BOOKING,
+            "lo": lo,
+            "hi": datetime.combine(last + timedelta(days=1), time(), zone) + LONGEST_BOOKING,
+        },
     )
     busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for staff_id, joined in rows:
         seconds = iter(map(int, joined.split(",")))
         busy[staff_id] = list(zip(seconds, seconds, strict=True))
     return busy
+
+
+_DAY_LOAD = (
+    select(Booking.staff_id, func.count())
+    .where(
+        *_ACTIVE_BOOKINGS,
+        Booking.starts_at >= bindparam("lo"),
+        Booking.starts_at < bindparam("hi"),
+    )
+    .group_by(Booking.staff_id)
+)
 
 
 async def _day_load(
@@ -427,12 +482,12 @@ async def _day_load(
 ) -> dict[int, int]:
     """How many active bookings each staff member starts on the local day."""
     rows = await session.execute(
-        select(Booking.staff_id, func.count())
-        .where(
-            *_active_bookings(ids, exclude_booking_id),
-            Booking.starts_at >= datetime.combine(day, time(), zone),
-            Booking.starts_at < datetime.combine(day + timedelta(days=1), time(), zone),
-        )
-        .group_by(Booking.staff_id)
+        _DAY_LOAD,
+        {
+            "ids": ids,
+            "exclude": exclude_booking_id or NO_BOOKING,
+            "lo": datetime.combine(day, time(), zone),
+            "hi": datetime.combine(day + timedelta(days=1), time(), zone),
+        },
     )
     return {staff_id: count for staff_id, count in rows}
