@@ -15,6 +15,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram_dialog import DialogManager
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dialogs.main_menu import open_main_menu
 from locales import Translator
@@ -31,7 +32,10 @@ def create_router() -> Router:
 
 
 async def on_stale_dialog(
-    event: ErrorEvent, dialog_manager: DialogManager, i18n: Translator
+    event: ErrorEvent,
+    dialog_manager: DialogManager,
+    i18n: Translator,
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> bool:
     log.info("Stale dialog in update %s: %s", event.update.update_id, event.exception)
     notice = i18n("stale-button")
@@ -41,5 +45,11 @@ async def on_stale_dialog(
             await query.answer(notice)
         except TelegramAPIError as error:  # too old to answer: the menu below still helps
             log.info("Could not answer a stale button: %s", error)
-    await open_main_menu(dialog_manager, notice=notice)
+    # Error handlers run outside the per-update session middleware: the session in
+    # the handler data is already closed, and reusing it would leave a transaction
+    # (on SQLite, a write lock) open. The menu gets a session of its own.
+    async with sessionmaker() as session:
+        dialog_manager.middleware_data["session"] = session
+        await open_main_menu(dialog_manager, notice=notice)
+        await session.commit()
     return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.kbd import Column, Start
 
-from dialogs.common import I18nText, Notice
+from dialogs.common import I18nText, Notice, unexpected_input
 from dialogs.main_menu.getters import greeting
 from dialogs.main_menu.handlers import show_result_notice, show_start_notice
 from dialogs.states import AboutSG, BookingSG, LanguageSG, MainMenuSG, MyBookingsSG, MyDataSG
@@ -24,6 +24,7 @@ def main_menu_dialog() -> Dialog:
                 Start(I18nText("menu-language"), id="language", state=LanguageSG.main),
                 Start(I18nText("menu-my-data"), id="my_data", state=MyDataSG.main),
             ),
+            unexpected_input(),
             state=MainMenuSG.main,
             getter=greeting,
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiogram.methods import SendVenue
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BookingStatus, BusinessSettings, Client
@@ -65,6 +66,7 @@ async def test_a_client_sees_and_erases_their_data(
         starts_at=local(TOMORROW.replace(day=28), "10:00"),
         now=clock.now(),
     )
+    client_id, past_id, upcoming_id = client.id, past.id, upcoming.id
     await session.commit()
     clock.set(local(TOMORROW.replace(day=25), "12:00"))
 
@@ -77,8 +79,8 @@ async def test_a_client_sees_and_erases_their_data(
     assert "Ваши данные удалены, 1 запись отменена" in chat.text
 
     assert await client_of(session, chat.user_id) is None
-    erased = await session.get(Client, client.id)
+    erased = await session.scalar(select(Client).where(Client.id == client_id))
     assert erased is not None and erased.anonymized_at is not None
     assert (erased.name, erased.phone, erased.telegram_id) == (None, None, None)
-    statuses = {b.id: b.status for b in await bookings_of(session, client.id)}
-    assert statuses == {past.id: BookingStatus.CONFIRMED, upcoming.id: BookingStatus.CANCELLED}
+    statuses = {b.id: b.status for b in await bookings_of(session, client_id)}
+    assert statuses == {past_id: BookingStatus.CONFIRMED, upcoming_id: BookingStatus.CANCELLED}

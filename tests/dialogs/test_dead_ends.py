@@ -95,6 +95,7 @@ async def test_forged_callback_data_is_answered_and_harmless(
         starts_at=local(TOMORROW, "10:00"),
         now=clock.now(),
     )
+    theirs_id = theirs.id
     await session.commit()
     await chat.send("/start")
     await chat.tap_data("garbage")
@@ -102,10 +103,10 @@ async def test_forged_callback_data_is_answered_and_harmless(
 
     await chat.tap("🗂 .*")
     intent = button_data(chat.window(), "🕘 .*").split("\x1d")[0]
-    for forged in (f"booking:{theirs.id}", "booking:abc", "booking:-1", "nothing:here"):
+    for forged in (f"booking:{theirs_id}", "booking:abc", "booking:-1", "nothing:here"):
         await chat.tap_data(f"{intent}\x1d{forged}")
         assert "Staff 1" not in chat.text
-    await chat.tap_data(f"{intent}\x1dbooking:{theirs.id}")
+    await chat.tap_data(f"{intent}\x1dbooking:{theirs_id}")
     assert "не ваша" in chat.text.lower() or "не можете" in chat.text.lower()
 
 
