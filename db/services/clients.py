@@ -67,7 +67,7 @@ class ClientData:
 def phone_region(timezone: str) -> str:
     """The country of the business's time zone: typed local numbers belong there."""
     territory = get_global("zone_territories").get(timezone)
-    return territory if territory and territory != "001" else FALLBACK_REGION
+    return territory if territory in phonenumbers.SUPPORTED_REGIONS else FALLBACK_REGION
 
 
 def normalize_phone(raw: str, *, region: str) -> str:
