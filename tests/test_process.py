@@ -18,8 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
 from redis.asyncio import Redis
 
+from bot.shutdown import finish_updates_in_hand
 from db.migrate import PROJECT_ROOT
 from locales import get_translator
 from tests.botapi_stub import BotApiStub
@@ -188,3 +193,32 @@ async def test_open_dialog_survives_a_restart_with_redis(stub: BotApiStub, tmp_p
     finally:
         await _forget_user(redis, user_id)
         await redis.aclose()
+
+
+async def test_stopping_lets_the_updates_in_hand_finish(stub: BotApiStub) -> None:
+    """aiogram's polling alone returns while handlers still run; the shutdown hook waits."""
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(stub.url)))
+    dp = Dispatcher()
+    handler_started, handler_may_finish = asyncio.Event(), asyncio.Event()
+    finished: list[str] = []
+
+    @dp.message()
+    async def slow(message: Message) -> None:
+        handler_started.set()
+        await handler_may_finish.wait()
+        await message.answer("done")
+        finished.append(message.text or "")
+
+    async def let_handlers_go() -> None:
+        handler_may_finish.set()  # only now, while the dispatcher is shutting down
+
+    dp.shutdown.register(let_handlers_go)
+    dp.shutdown.register(finish_updates_in_hand)
+    polling = asyncio.create_task(dp.start_polling(bot, handle_signals=False, polling_timeout=1))
+    stub.push_message(user_id=77, text="hello")
+    await asyncio.wait_for(handler_started.wait(), START_WAIT_SECONDS)
+    await dp.stop_polling()
+    await polling
+
+    assert finished == ["hello"]
+    assert stub.calls("sendMessage", chat_id=77, text="done")
