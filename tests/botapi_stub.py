@@ -4,18 +4,20 @@ An aiohttp server on 127.0.0.1 (a random port) that speaks just enough of the
 Bot API for the bot to run against it: point `TELEGRAM_API_URL` at `stub.url`.
 It records every request (`getUpdates` too, once answered), queues the updates
 a test pushes for `getUpdates` (long polling, honouring `offset` and `timeout`),
-and answers the sending and
-editing methods with message objects that it remembers, so a test can later
-press a button of a message the bot sent.
+and answers the sending and editing methods with message objects that it
+remembers, so a test can later press a button of a message the bot sent.
 
     async with BotApiStub() as stub:
         stub.push_message(user_id=42, text="/start", language_code="en")
         sent = await stub.wait_for("sendMessage", chat_id=42)
-        stub.push_callback(user_id=42, message=stub.message(sent.result_id), data="...")
+        menu = stub.message(42, sent.result_id)
+        button = menu["reply_markup"]["inline_keyboard"][0][0]
+        stub.push_callback(user_id=42, message=menu, data=button["callback_data"])
 
 aiogram sends every call as a form: plain strings as they are, objects and lists
 as JSON, files as extra parts referenced by `attach://<name>`. `ApiRequest.params`
-holds the decoded values (JSON objects and lists decoded; files as `StubFile`).
+holds the decoded values (JSON objects and lists decoded; files as `StubFile`;
+numbers stay strings, so `wait_for`/`calls` compare parameters as text).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 TOKEN_PLACEHOLDER = "{token}"
-DEFAULT_WAIT_SECONDS = 15.0
+DEFAULT_WAIT_SECONDS = 30.0
 BOT_USER = {
     "id": 1000001,
     "is_bot": True,
