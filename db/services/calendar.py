@@ -111,8 +111,13 @@ def _joined_sqlite(element: JoinedText, compiler: SQLCompiler, **kw: Any) -> str
 
 
 async def load_rules(session: AsyncSession, service: Service, now: datetime) -> SlotRules:
-    """The search rules for `service` under the business's settings at `now`."""
-    return await _rules(session, service.duration_minutes, service.buffer_after_minutes, now)
+    """The search rules for `service` under the business's settings at `now`.
+
+    Reads the settings through the session's identity map (`get_business`), so
+    the booking service, which needs them too, reads the row only once.
+    """
+    settings = await _settings(session)
+    return _rules(service.duration_minutes, service.buffer_after_minutes, now, settings)
 
 
 _SETTINGS = (
@@ -121,27 +126,15 @@ _SETTINGS = (
     BusinessSettings.horizon_days,
     BusinessSettings.timezone,
 )
-_READ_SETTINGS = select(*_SETTINGS).where(BusinessSettings.id == 1)
 
 
-async def _rules(
-    session: AsyncSession,
-    duration: int,
-    buffer: int,
-    now: datetime,
-    settings: Sequence[Any] | None = None,
-) -> SlotRules:
-    """Rules from the business settings (read here unless the caller already has them)."""
-    if settings is None:
-        settings = (await session.execute(_READ_SETTINGS)).first()
-    if settings is None or settings[0] is None:  # no settings row yet
-        business = await get_business(session)
-        settings = (
-            business.slot_step_minutes,
-            business.min_lead_minutes,
-            business.horizon_days,
-            business.timezone,
-        )
+async def _settings(session: AsyncSession) -> list[Any]:
+    business = await get_business(session)
+    return [getattr(business, column.key) for column in _SETTINGS]
+
+
+def _rules(duration: int, buffer: int, now: datetime, settings: Sequence[Any]) -> SlotRules:
+    """Rules from service minutes and the `_SETTINGS` columns."""
     step, lead, horizon, timezone = settings
     return SlotRules(
         duration=timedelta(minutes=duration),
@@ -337,7 +330,9 @@ async def _search(
     if not staff_ids:
         return None
     _, duration, buffer, *settings = rows[0]
-    return await _rules(session, duration, buffer, now, settings), staff_ids
+    if settings[0] is None:  # no settings row yet: get_business makes it
+        settings = await _settings(session)
+    return _rules(duration, buffer, now, settings), staff_ids
 
 
 @dataclass(frozen=True, slots=True)
