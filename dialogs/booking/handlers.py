@@ -186,12 +186,11 @@ async def _advance(manager: DialogManager) -> None:
         await rewind_to(manager, BookingSG.confirm)
         return
     client = await current_client(manager)
-    current = manager.current_context().state
     if manager.dialog_data.get(keys.RESCHEDULE_ID):
-        step = BookingSG.confirm
-    elif not client.phone and current != BookingSG.phone:
+        step = BookingSG.confirm  # moving a booking: the client's details are known
+    elif not client.phone:
         step = BookingSG.phone
-    elif not client.name and current not in (BookingSG.phone, BookingSG.name):
+    elif not client.name:
         step = BookingSG.name
     else:
         step = BookingSG.confirm

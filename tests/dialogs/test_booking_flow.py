@@ -160,3 +160,19 @@ async def test_a_deep_link_to_a_staff_member_skips_the_staff_step(chat: Chat, wo
     await chat.send(f"/start staff_{world.staff_ids[1]}")
     await chat.tap("Haircut · .*")
     assert "Haircut, Staff 2. Выберите день" in chat.text
+
+
+async def test_a_client_without_a_name_is_asked_for_it(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    await make_client(session, name=None, telegram_id=chat.user_id)  # type: ignore[arg-type]
+    await session.commit()
+    await chat.send("/start")
+    await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
+    assert "Как вас зовут" in chat.text
+    await chat.send("/start_over")
+    assert "не знаю такой команды" in chat.text
+    await chat.send("  Ivan  ")
+    assert "Проверьте" in chat.text and "👤 Ivan" in chat.text
+    client = await client_of(session, chat.user_id)
+    assert client is not None and client.name == "Ivan"
