@@ -42,7 +42,7 @@ async def services(
     data = dialog_manager.dialog_data
     business = await get_business(session)
     fmt = formatter(dialog_manager)
-    offered = await active_services(session, staff_id=data.get(keys.STAFF_ID))
+    offered = await active_services(session, staff_id=data.get(keys.PRESET_STAFF_ID))
     items = [
         (service.id, service_label(service, i18n, fmt.price(service.price, business.currency)))
         for service in offered

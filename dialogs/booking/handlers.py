@@ -64,25 +64,23 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
     service_id = parse_id(start_data.get(keys.SERVICE_ID))
     staff_id = parse_id(start_data.get(keys.STAFF_ID))
     reschedule_id = parse_id(start_data.get(keys.RESCHEDULE_ID))
-    if staff_id is not None:
-        data[keys.STAFF_ID] = staff_id
     if service_id is None:
+        if staff_id is not None:
+            data[keys.PRESET_STAFF_ID] = staff_id
         return
     if await get_active_service(db_session(manager), service_id) is None:
         set_notice(manager, translator(manager)("booking-service-gone"))
-        data.pop(keys.STAFF_ID, None)
         return
     data[keys.SERVICE_ID] = service_id
     if reschedule_id is not None:
         data[keys.RESCHEDULE_ID] = reschedule_id
-        data[keys.STAFF_CHOSEN] = True
+        data[keys.STAFF_ID] = staff_id
         await manager.switch_to(BookingSG.day)
     elif staff_id is not None and await _does_service(manager, staff_id, service_id):
-        data[keys.STAFF_CHOSEN] = True
+        data[keys.STAFF_ID] = staff_id
         data[HISTORY] = [BookingSG.service.state, BookingSG.staff.state]
         await manager.switch_to(BookingSG.day)
     else:
-        data.pop(keys.STAFF_ID, None)
         data[HISTORY] = [BookingSG.service.state]
         await manager.switch_to(BookingSG.staff)
 
@@ -95,7 +93,7 @@ async def _does_service(manager: DialogManager, staff_id: int, service_id: int) 
 async def _choice_gone(manager: DialogManager) -> None:
     """The service or staff member was switched off meanwhile: start the choice again."""
     data = manager.dialog_data
-    for key in (keys.SERVICE_ID, keys.STAFF_ID, keys.STAFF_CHOSEN, keys.DAY, keys.STARTS_AT):
+    for key in (keys.SERVICE_ID, keys.STAFF_ID, keys.PRESET_STAFF_ID, keys.DAY, keys.STARTS_AT):
         data.pop(key, None)
     set_notice(manager, translator(manager)("booking-service-gone"))
     await rewind_to(manager, BookingSG.service)
@@ -115,12 +113,11 @@ async def on_service(
     data = manager.dialog_data
     data[keys.SERVICE_ID] = service_id
     data.pop(keys.MONTH, None)
-    preselected = data.get(keys.STAFF_ID)
-    if preselected and await _does_service(manager, preselected, service_id):
-        data[keys.STAFF_CHOSEN] = True
+    preset = data.get(keys.PRESET_STAFF_ID)
+    if preset and await _does_service(manager, preset, service_id):
+        data[keys.STAFF_ID] = preset
         await go_to(manager, BookingSG.day)
     else:
-        data.pop(keys.STAFF_ID, None)
         await go_to(manager, BookingSG.staff)
 
 
@@ -133,13 +130,11 @@ async def on_staff(
         await _choice_gone(manager)
         return
     manager.dialog_data[keys.STAFF_ID] = staff_id
-    manager.dialog_data[keys.STAFF_CHOSEN] = True
     await go_to(manager, BookingSG.day)
 
 
 async def on_any_staff(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
     manager.dialog_data[keys.STAFF_ID] = None
-    manager.dialog_data[keys.STAFF_CHOSEN] = True
     await go_to(manager, BookingSG.day)
 
 

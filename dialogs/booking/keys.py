@@ -5,7 +5,7 @@ Values are plain JSON: ids, ISO dates and instants, never ORM objects.
 
 SERVICE_ID = "service_id"
 STAFF_ID = "staff_id"  # None means "any available"
-STAFF_CHOSEN = "staff_chosen"  # True once the client picked someone or "any"
+PRESET_STAFF_ID = "preset_staff_id"  # from a staff deep link: only their services are listed
 MONTH = "month"  # ISO date of the first day of the month shown
 DAY = "day"  # ISO local date
 STARTS_AT = "starts_at"  # ISO UTC instant
