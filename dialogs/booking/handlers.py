@@ -209,7 +209,7 @@ async def on_contact(message: Message, widget: MessageInput, manager: DialogMana
     except ClientDataError as error:
         set_notice(manager, translator(manager)(error.i18n_key))
         return
-    await _after_phone(manager)
+    await _advance(manager)
 
 
 async def on_phone_text(message: Message, widget: MessageInput, manager: DialogManager) -> None:
@@ -221,12 +221,6 @@ async def on_phone_text(message: Message, widget: MessageInput, manager: DialogM
     except ClientDataError as error:
         set_notice(manager, translator(manager)(error.i18n_key))
         return
-    await _after_phone(manager)
-
-
-async def _after_phone(manager: DialogManager) -> None:
-    # The phone step's reply keyboard must go: the next window is sent anew.
-    manager.show_mode = ShowMode.DELETE_AND_SEND
     await _advance(manager)
 
 
