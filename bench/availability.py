@@ -31,11 +31,12 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.common import (
+    counting,
     fresh_database,
     percentile,
     postgres_url_from_env,
@@ -222,23 +223,39 @@ def _day_of_bookings(
 # --- measurements -----------------------------------------------------------------
 
 
+@dataclass
+class Latency:
+    """Per-query figures: wall and CPU milliseconds, SQL statements."""
+
+    wall_ms: list[float]
+    cpu_ms: list[float]
+    statements: float
+
+
 async def timed(
-    sessionmaker: async_sessionmaker[AsyncSession],
-    queries: int,
-    query: Callable[[AsyncSession], Awaitable[Any]],
-) -> list[float]:
-    """Milliseconds of each query, each in its own session like an update of the bot."""
-    durations = []
-    for n in range(queries + 20):
-        started = timer.perf_counter()
-        async with sessionmaker() as session:
-            await query(session)
-        if n >= 20:  # the first ones warm the connection pool and caches
-            durations.append((timer.perf_counter() - started) * 1000)
-    return durations
+    engine: AsyncEngine, queries: int, query: Callable[[AsyncSession], Awaitable[Any]]
+) -> Latency:
+    """Each query in its own session, like an update of the bot; the first
+    20 only warm the connection pool and caches. CPU is this process's own
+    (with aiosqlite that includes its worker thread), which a busy machine
+    inflates less than wall time."""
+    sessionmaker = create_sessionmaker(engine)
+    wall, cpu = [], []
+    with counting(engine) as statements:
+        for n in range(queries + 20):
+            if n == 20:
+                statements.total = 0
+            started, cpu_started = timer.perf_counter(), timer.process_time()
+            async with sessionmaker() as session:
+                await query(session)
+            wall.append((timer.perf_counter() - started) * 1000)
+            cpu.append((timer.process_time() - cpu_started) * 1000)
+    return Latency(wall[20:], cpu[20:], statements.total / queries)
 
 
-async def measure_free_days(sessionmaker, world: World, rng: random.Random, n: int) -> list[float]:
+async def measure_free_days(
+    engine: AsyncEngine, world: World, rng: random.Random, n: int
+) -> Latency:
     def query(session: AsyncSession) -> Awaitable[Any]:
         month = rng.choice(MONTHS)
         last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
@@ -251,10 +268,12 @@ async def measure_free_days(sessionmaker, world: World, rng: random.Random, n: i
             now=NOW,
         )
 
-    return await timed(sessionmaker, n, query)
+    return await timed(engine, n, query)
 
 
-async def measure_free_times(sessionmaker, world: World, rng: random.Random, n: int) -> list[float]:
+async def measure_free_times(
+    engine: AsyncEngine, world: World, rng: random.Random, n: int
+) -> Latency:
     def query(session: AsyncSession) -> Awaitable[Any]:
         return free_times_for(
             session,
@@ -264,10 +283,12 @@ async def measure_free_times(sessionmaker, world: World, rng: random.Random, n: 
             now=NOW,
         )
 
-    return await timed(sessionmaker, n, query)
+    return await timed(engine, n, query)
 
 
-async def free_slots(sessionmaker, world: World, count: int) -> list[dict[str, Any]]:
+async def free_slots(
+    sessionmaker: async_sessionmaker[AsyncSession], world: World, count: int
+) -> list[dict[str, Any]]:
     """`count` bookable rows that overlap neither each other nor existing bookings."""
     rows: list[dict[str, Any]] = []
     async with sessionmaker() as session:
@@ -316,12 +337,7 @@ async def throughput(
     write: Callable[[dict[str, Any]], Awaitable[None]],
 ) -> Throughput:
     """Write every row with CONCURRENCY clients; count SQL statements on the way."""
-    statements = 0
     failures: Counter[str] = Counter()
-
-    def count(*_: Any) -> None:
-        nonlocal statements
-        statements += 1
 
     async def handle(row: dict[str, Any]) -> None:
         try:
@@ -331,14 +347,12 @@ async def throughput(
         except OperationalError as error:  # SQLite: a writer waited past busy_timeout
             failures[str(error.orig)] += 1
 
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    started = timer.perf_counter()
-    try:
+    with counting(engine) as statements:
+        started = timer.perf_counter()
         await run_workers(rows, CONCURRENCY, handle)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
+        elapsed = timer.perf_counter() - started
     written = len(rows) - sum(failures.values())
-    return Throughput(written / (timer.perf_counter() - started), statements / len(rows), failures)
+    return Throughput(written / elapsed, statements.total / len(rows), failures)
 
 
 async def booking_rates(
@@ -391,9 +405,9 @@ async def bench(kind: str, args: argparse.Namespace, workdir: Path) -> None:
             f"\n[{kind}] {BOOKINGS} bookings, {STAFF} staff, {HORIZON_DAYS}-day horizon, "
             f"{STEP_MINUTES}-minute step (seeded in {timer.perf_counter() - started:.1f} s)"
         )
-        days = await measure_free_days(sessionmaker, world, rng, args.queries)
+        days = await measure_free_days(engine, world, rng, args.queries)
         _print_latency("(a) free days of a month, any staff", days, goal=20)
-        times = await measure_free_times(sessionmaker, world, rng, args.queries)
+        times = await measure_free_times(engine, world, rng, args.queries)
         _print_latency("(b) free times of a day, one staff ", times, goal=5)
         rows = await free_slots(sessionmaker, world, args.bookings)
         booked, inserted = await booking_rates(engine, rows)
@@ -409,11 +423,12 @@ async def bench(kind: str, args: argparse.Namespace, workdir: Path) -> None:
         await engine.dispose()
 
 
-def _print_latency(label: str, durations: list[float], *, goal: float) -> None:
+def _print_latency(label: str, latency: Latency, *, goal: float) -> None:
     print(
-        f"{label}: p50 {percentile(durations, 0.5):6.2f} ms  "
-        f"p99 {percentile(durations, 0.99):6.2f} ms  (goal p99 <= {goal} ms, "
-        f"{len(durations)} queries)"
+        f"{label}: p50 {percentile(latency.wall_ms, 0.5):6.2f} ms  "
+        f"p99 {percentile(latency.wall_ms, 0.99):6.2f} ms  (goal p99 <= {goal} ms; "
+        f"CPU p50 {percentile(latency.cpu_ms, 0.5):.2f} ms, "
+        f"{latency.statements:.1f} SQL statements, {len(latency.wall_ms)} queries)"
     )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import math
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.migrate import upgrade
 from tests.databases import create_postgres_database, sqlite_url
@@ -52,3 +56,23 @@ async def run_workers(
             await handle(job)
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+class StatementCount:
+    """How many SQL statements an engine ran while `counting` was open."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def _count(self, *_: Any) -> None:
+        self.total += 1
+
+
+@contextmanager
+def counting(engine: AsyncEngine) -> Iterator[StatementCount]:
+    count = StatementCount()
+    event.listen(engine.sync_engine, "before_cursor_execute", count._count)
+    try:
+        yield count
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count._count)

@@ -18,6 +18,7 @@ from db.services.availability import (
     WeeklyInterval,
     choose_staff,
     free_days,
+    free_days_among,
     free_days_any,
     free_starts,
     free_starts_any,
@@ -539,3 +540,12 @@ def test_calendar_from_spans_gives_busy_intervals_back():
     calendar = StaffCalendar.from_spans(1, every_day("09:00-12:00"), (), [(start, start + H)])
     assert calendar.busy == (Interval(at(MONDAY, "10:00"), at(MONDAY, "11:00")),)
     assert labels(free_starts(calendar, rules(step=60), MONDAY)) == ["09:00", "11:00"]
+
+
+def test_free_days_among_keeps_only_given_bookable_days():
+    anna = StaffCalendar(1, every_day("09:00-12:00"), (), busy(MONDAY, "09:00-12:00"))
+    boris = StaffCalendar(2, every_day("09:00-12:00"), (), busy(MONDAY, "09:00-11:00"))
+    search = rules(horizon=10)
+    days = [MONDAY - timedelta(days=30), MONDAY, MONDAY + timedelta(days=2), MONDAY + timedelta(9)]
+    assert free_days_among([anna], search, days) == [MONDAY + timedelta(days=2)]
+    assert free_days_among([anna, boris], search, days) == [MONDAY, MONDAY + timedelta(days=2)]

@@ -340,3 +340,36 @@ async def test_a_search_before_any_settings_row_uses_the_defaults(session, clock
     )
     assert hours(times)[0] == "10:00"  # Europe/Moscow, the default zone
     assert len(times) == 5  # the default 15-minute step
+
+
+async def test_any_staff_finds_the_one_free_member_behind_four_full_ones(session, clock):
+    world = await make_world(session, staff_count=5)
+    *full, last = world.staff_ids
+    day_after = TOMORROW + timedelta(days=1)
+    for staff_id in full:
+        for start in ("10:00", "11:00", "12:00", "13:00", "15:00", "16:00", "17:00", "18:00"):
+            await book(session, world, staff_id, TOMORROW, start)
+    session.add(
+        ScheduleException(staff_id=last, kind="off", date_from=day_after, date_to=day_after)
+    )
+    await session.commit()
+    days = await free_days_for(
+        session,
+        service_id=world.service_id,
+        staff_id=None,
+        first=TOMORROW,
+        last=day_after,
+        now=clock.now(),
+    )
+    assert days == [TOMORROW, day_after]
+    await book(session, world, last, TOMORROW, "10:00", minutes=9 * 60)
+    await session.commit()
+    days = await free_days_for(
+        session,
+        service_id=world.service_id,
+        staff_id=None,
+        first=TOMORROW,
+        last=day_after,
+        now=clock.now(),
+    )
+    assert days == [day_after]

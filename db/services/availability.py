@@ -207,6 +207,7 @@ class StaffCalendar:
 
     @property
     def busy(self) -> tuple[Interval, ...]:
+        """The busy intervals (merged, when the calendar came `from_spans`)."""
         if self._busy is None:
             self._busy = tuple(
                 Interval(_instant(start), _instant(end)) for start, end in self._busy_spans
@@ -230,12 +231,13 @@ class StaffCalendar:
 
 
 @lru_cache(maxsize=1024)
-def _weekly_spans(weekly: tuple[WeeklyInterval, ...]) -> tuple[list[Span], ...]:
-    """Merged local spans per weekday; cached, as staff keep the same hours for months."""
+def _weekly_spans(weekly: tuple[WeeklyInterval, ...]) -> tuple[tuple[Span, ...], ...]:
+    """Merged local spans per weekday; cached (and so immutable), as staff keep
+    the same hours for months."""
     by_weekday: list[list[Span]] = [[] for _ in range(7)]
     for interval in weekly:
         by_weekday[interval.weekday].append(_local_span(interval.start, interval.end))
-    return tuple(merge(spans) for spans in by_weekday)
+    return tuple(tuple(merge(spans)) for spans in by_weekday)
 
 
 @dataclass(frozen=True, slots=True)
