@@ -49,7 +49,7 @@ BATCH_SIZE = 100
 """Rows per claim: at 28 messages a second a batch is sent well within the lease."""
 
 CONCURRENCY = 8
-"""Requests in flight at once, so network latency does not cap the rate below the gate's."""
+"""Database sessions a sweep uses at once (rendering and recording); sends are paced by the gate."""
 
 MAX_FLOOD_WAITS = 3
 """429 answers for one message waited out in place; after that the row goes back
@@ -151,22 +151,26 @@ class OutboxSender:
         return batch
 
     async def deliver(self, batch: list[ClaimedMessage], report: SweepReport) -> None:
-        """Chats are served concurrently; one chat's messages go out in due order."""
+        """Chats are served concurrently; one chat's messages go out in due order.
+
+        A chat waiting out its one-second interval holds nothing, so a chat with a
+        backlog (an admin told about many bookings) never slows the others; only
+        database work is bounded, by `concurrency` sessions at a time.
+        """
         by_chat: dict[int, list[ClaimedMessage]] = defaultdict(list)
         for message in batch:
             by_chat[message.chat_id].append(message)
 
         async def one_chat(messages: list[ClaimedMessage]) -> None:
-            async with self._slots:
-                for message in messages:
-                    try:
-                        outcome = await self._deliver(message)
-                    except Exception:
-                        # Recording failed (the database went away): the row stays
-                        # claimed and its lease brings it back.
-                        log.exception("Could not record outbox message %s", message.id)
-                        outcome = "unrecorded"
-                    report.add(message.id, outcome)
+            for message in messages:
+                try:
+                    outcome = await self._deliver(message)
+                except Exception:
+                    # Recording failed (the database went away): the row stays
+                    # claimed and its lease brings it back.
+                    log.exception("Could not record outbox message %s", message.id)
+                    outcome = "unrecorded"
+                report.add(message.id, outcome)
 
         async with asyncio.TaskGroup() as group:
             for messages in by_chat.values():
@@ -189,7 +193,7 @@ class OutboxSender:
         return await self._send(message, outgoing)
 
     async def _render(self, message: ClaimedMessage) -> Outgoing | Stale:
-        async with self._sessionmaker() as session:
+        async with self._slots, self._sessionmaker() as session:
             return await render(
                 session, message, now=self._clock.now(), default_locale=self._default_locale
             )
@@ -236,7 +240,7 @@ class OutboxSender:
         **kwargs: P.kwargs,
     ) -> T:
         """Run one recording step in its own short transaction (step 2 of the protocol)."""
-        async with self._sessionmaker() as session:
+        async with self._slots, self._sessionmaker() as session:
             result = await action(session, *args, **kwargs)
             await session.commit()
             return result

@@ -161,7 +161,7 @@ async def claim_due(
     due_ids = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.due_at <= now)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .order_by(OutboxMessage.due_at)  # the (status, due_at) index's own order
         .limit(limit)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
