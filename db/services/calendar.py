@@ -3,7 +3,7 @@
 Every search runs a handful of small reads, so the statements are built once
 at import (values go in as bound parameters) and read plain columns with Core,
 never ORM objects. Bookings, the bulk of the data, come back as epoch seconds
-computed by the database, one row per staff member (see `_busy`).
+computed by the database, one row per staff member (see `_BUSY`).
 """
 
 from __future__ import annotations
