@@ -238,6 +238,9 @@ async def test_completed_visit_gets_a_feedback_request_and_stores_rating_and_com
     four = FeedbackRating(booking_id=booking.id, rating=4).pack()
     stranger = await telegram_id(sessionmaker, world.other_client_id)
     assert (await telegram.press(stranger, four, text=request.text)).show_alert
+    forged = FeedbackRating(booking_id=booking.id, rating=9).pack()
+    refused = await telegram.press(owner, forged, text=request.text)
+    assert refused.show_alert and refused.text == RU("feedback-error-rating")
     answer = await telegram.press(owner, four, text=request.text)
     assert not answer.show_alert
     question = [r for r in telegram.session.requests if isinstance(r, SendMessage)][-1]
