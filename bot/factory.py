@@ -9,6 +9,7 @@ from __future__ import annotations
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram_dialog import setup_dialogs
@@ -21,21 +22,24 @@ from bot.handlers import common, confirmations, errors, feedback, reminders
 from bot.middlewares.i18n import I18nMiddleware
 from bot.middlewares.session import DbSessionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.response_types import KeepResponseTypes
 from bot.shutdown import finish_updates_in_hand
 from bot.storage import create_storage
 from db.clock import Clock, SystemClock
 
 
-def create_bot(settings: Settings) -> Bot:
-    session = None
-    if settings.telegram_api_url:
+def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    """`session` replaces the network (the benchmarks pass a stub Telegram)."""
+    if session is None and settings.telegram_api_url:
         api = TelegramAPIServer.from_base(settings.telegram_api_url)
         session = AiohttpSession(api=api)
-    return Bot(
+    bot = Bot(
         settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=None),
     )
+    bot.session.middleware(KeepResponseTypes())
+    return bot
 
 
 def create_dispatcher(
