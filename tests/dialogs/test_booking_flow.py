@@ -7,7 +7,7 @@ from aiogram.methods import SendDocument
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, client_of, plain
-from tests.factories import World, local, make_client
+from tests.factories import DAY_WITH_LUNCH, World, local, make_client, make_staff
 
 LANGUAGES = {
     "ru": {
@@ -176,3 +176,20 @@ async def test_a_client_without_a_name_is_asked_for_it(
     assert "Проверьте" in chat.text and "👤 Ivan" in chat.text
     client = await client_of(session, chat.user_id)
     assert client is not None and client.name == "Ivan"
+
+
+async def test_only_days_with_a_free_slot_can_be_tapped(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    monday_and_tuesday = {0: DAY_WITH_LUNCH, 1: DAY_WITH_LUNCH}
+    await make_staff(session, name="Olga", service_ids=[world.service_id], hours=monday_and_tuesday)
+    await session.commit()
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.tap("Haircut · .*")
+    await chat.tap("Olga")
+
+    days = {text for text in chat.buttons() if text.isdigit()}
+    assert days == {"23", "24", "30"}  # today (still bookable), tomorrow, next Monday
+    await chat.tap("·")  # a day without a slot does nothing, but is answered
+    assert "Olga. Выберите день" in chat.text
