@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from db.models import (
     WorkingInterval,
     staff_services,
 )
-from db.services.availability import SlotProblem
+from db.services.availability import SlotProblem, free_days_any, free_starts_any
 from db.services.calendar import (
     check_slot,
     free_days_for,
@@ -373,3 +374,39 @@ async def test_any_staff_finds_the_one_free_member_behind_four_full_ones(session
         now=clock.now(),
     )
     assert days == [day_after]
+
+
+async def test_rounds_agree_with_reading_everyone_at_once(session, clock):
+    """free_days_for reads staff in rounds; the answer must equal the plain one."""
+    rng = random.Random(7)
+    world = await make_world(session, staff_count=6, horizon_days=20)
+    for staff_id in world.staff_ids:
+        for offset in range(21):
+            day = TOMORROW + timedelta(days=offset)
+            for hhmm in ("10:00", "11:00", "12:00", "13:00", "15:00", "16:00", "17:00", "18:00"):
+                if rng.random() < 0.97:
+                    await book(session, world, staff_id, day, hhmm)
+        if rng.random() < 0.5:
+            start = TOMORROW + timedelta(days=rng.randrange(20))
+            session.add(
+                ScheduleException(
+                    staff_id=staff_id, kind="off", date_from=start, date_to=start + timedelta(2)
+                )
+            )
+    await session.commit()
+    now = clock.now()
+    service = await session.get(Service, world.service_id)
+    rules = await load_rules(session, service, now)
+    first, last = rules.today, rules.last_day
+    everyone = await load_calendars(session, list(world.staff_ids), first, last, ZONE)
+
+    days = await free_days_for(
+        session, service_id=world.service_id, staff_id=None, first=first, last=last, now=now
+    )
+    assert days == free_days_any(everyone, rules, first, last)
+    assert 0 < len(days) < 21  # some days full for everyone, some not
+    for day in (first, first + timedelta(days=3), last):
+        times = await free_times_for(
+            session, service_id=world.service_id, staff_id=None, day=day, now=now
+        )
+        assert times == [slot.start for slot in free_starts_any(everyone, rules, day)]
