@@ -8,9 +8,9 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button
 
-from db.models import ACTIVE_STATUSES
-from db.services.booking import Actor, cancel_booking, get_client_booking
-from db.services.errors import BookingError, BookingNotFound, NotActive
+from db.models import Booking
+from db.services.booking import Actor, cancel_booking, get_client_booking, reschedule_booking
+from db.services.errors import BookingError, BookingNotFound
 from dialogs.booking import keys as booking_keys
 from dialogs.common import (
     current_client,
@@ -69,21 +69,47 @@ async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogMana
 
 
 async def on_reschedule(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    await start_reschedule(manager, manager.dialog_data[keys.BOOKING_ID])
+    try:
+        booking = await _movable(manager, manager.dialog_data[keys.BOOKING_ID])
+    except BookingError as error:
+        set_notice(manager, await refusal_text(manager, error))
+        return
+    await _open_calendar(manager, booking)
 
 
 async def start_reschedule(manager: DialogManager, booking_id: int) -> None:
-    """Open the day step to move the client's booking (also the reminder's button)."""
-    client = await current_client(manager)
+    """Open the day step to move the client's booking (also the reminder's button).
+
+    A booking that cannot be moved any more leads to the main menu with the reason.
+    """
     try:
-        booking = await get_client_booking(
-            db_session(manager), booking_id=booking_id, client_id=client.id
-        )
-        if booking.status not in ACTIVE_STATUSES:
-            raise NotActive
+        booking = await _movable(manager, booking_id)
     except BookingError as error:
-        await open_main_menu(manager, notice=translator(manager)(error.i18n_key))
+        await open_main_menu(manager, notice=await refusal_text(manager, error))
         return
+    await _open_calendar(manager, booking)
+
+
+async def _movable(manager: DialogManager, booking_id: int) -> Booking:
+    """The client's booking if they may still move it, else the booking service's refusal.
+
+    Asked of the booking service itself: moving a booking to where it already is
+    changes nothing but runs every check (owner, status, deadline), so the rules
+    live in one place and the client is not sent through the calendar in vain.
+    """
+    client = await current_client(manager)
+    session = db_session(manager)
+    booking = await get_client_booking(session, booking_id=booking_id, client_id=client.id)
+    return await reschedule_booking(
+        session,
+        booking_id=booking.id,
+        actor=Actor.client(client),
+        starts_at=booking.starts_at,
+        now=now(manager),
+    )
+
+
+async def _open_calendar(manager: DialogManager, booking: Booking) -> None:
     await manager.start(
         BookingSG.service,
         data={

@@ -125,3 +125,14 @@ async def test_book_again_starts_at_the_day_with_the_same_choice(
     old, new = await bookings_of(session, client.id)
     assert (new.service_id, new.staff_id) == (old.service_id, old.staff_id)
     assert new.starts_at == local(TOMORROW.replace(day=30), "12:00")
+
+
+async def test_moving_past_the_deadline_is_refused_before_the_calendar(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await booked(session, chat, world, clock)
+    await open_booking(chat)
+    clock.set(local(TOMORROW, "09:00"))
+    await chat.tap("🔁 .*")
+    assert "уже поздно" in chat.text and BUSINESS_PHONE in chat.text
+    assert "Статус: подтверждена" in chat.text  # still on the booking, not in a calendar
