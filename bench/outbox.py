@@ -27,7 +27,7 @@ import itertools
 import sys
 import tempfile
 import time as timer
-from collections import Counter, deque
+from collections import deque
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -279,18 +279,26 @@ async def measure_delivery(engine: AsyncEngine, backlog_due: datetime) -> dict[s
         sent_rows = await connection.scalar(
             select(func.count()).where(OutboxMessage.status == OutboxStatus.SENT)
         )
-        not_sent = await connection.scalar(
+        # Due and neither sent nor rightly skipped (a reminder of a visit that had begun).
+        lost = await connection.scalar(
             select(func.count()).where(
-                OutboxMessage.due_at <= backlog_due, OutboxMessage.status != OutboxStatus.SENT
+                OutboxMessage.due_at <= backlog_due,
+                OutboxMessage.status.not_in([OutboxStatus.SENT, OutboxStatus.SKIPPED]),
             )
         )
-    copies = Counter((m.chat_id, m.text) for m in telegram.delivered)
+        wrongly_skipped = await connection.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .join(Booking, Booking.id == OutboxMessage.booking_id)
+            .where(OutboxMessage.status == OutboxStatus.SKIPPED, Booking.starts_at > backlog_due)
+        )
     return {
         "expected": float(expected or 0),
         "delivered": float(len(telegram.delivered)),
         "sent_rows": float(sent_rows or 0),
-        "lost": float(not_sent or 0),
-        "duplicated": float(sum(n - 1 for n in copies.values())),
+        "lost": float((lost or 0) + (wrongly_skipped or 0)),
+        # Each row marked sent went out once; any delivery beyond that is a repeat.
+        "duplicated": float(len(telegram.delivered) - (sent_rows or 0)),
         "refused_429": float(telegram.refused),
         "virtual_seconds": virtual_seconds,
         "real_seconds": real_seconds,
@@ -334,7 +342,8 @@ async def run(kind: str, args: argparse.Namespace, workdir: Path) -> None:
         )
         print(
             f"  lost {figures['lost']:,.0f}, sent twice {figures['duplicated']:,.0f}, "
-            f"429 answers {figures['refused_429']:,.0f}, skipped {figures['skipped']:,.0f}, "
+            f"429 answers {figures['refused_429']:,.0f}, "
+            f"skipped as the visit had begun {figures['skipped']:,.0f}, "
             f"rows marked sent {figures['sent_rows']:,.0f}"
         )
     finally:
