@@ -82,7 +82,7 @@ def create_dispatcher(
     # took: after every other message router (the fallback answers anything).
     dialogs.setup(dp)
     # Last, so specific error handlers in the routers above are tried first.
-    dp.include_router(errors.router)
+    dp.include_router(errors.create_router())
     setup_dialogs(dp, message_manager=message_manager)
     dp.shutdown.register(finish_updates_in_hand)
     return dp

@@ -19,10 +19,6 @@ from locales import Translator, get_translator
 
 log = logging.getLogger(__name__)
 
-router = Router(name="errors")
-
-
-@router.errors()
 async def answer_unexpected_error(event: ErrorEvent, **data: Any) -> bool:
     update = event.update
     log.error("Update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)
@@ -39,3 +35,10 @@ async def answer_unexpected_error(event: ErrorEvent, **data: Any) -> bool:
     except TelegramAPIError as error:  # the apology itself failed: nothing more to do
         log.warning("Could not tell the user about the failure: %s", error)
     return True
+
+
+def create_router() -> Router:
+    """A fresh router each call, so every dispatcher (tests build many) gets its own."""
+    router = Router(name="errors")
+    router.errors.register(answer_unexpected_error)
+    return router
