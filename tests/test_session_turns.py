@@ -1,0 +1,63 @@
+"""On SQLite, updates take their database turns in order; background re-renders never wait."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram.types import Chat, TelegramObject, Update, User
+from aiogram_dialog.api.entities import DialogAction, DialogUpdate, DialogUpdateEvent
+
+from bot.middlewares.session import DbSessionMiddleware
+
+
+def re_render() -> DialogUpdate:
+    return DialogUpdate(
+        aiogd_update=DialogUpdateEvent(
+            from_user=User(id=1, is_bot=False, first_name="A"),
+            chat=Chat(id=1, type="private"),
+            action=DialogAction.UPDATE,
+            data={},
+            intent_id=None,
+            stack_id=None,
+            thread_id=None,
+            business_connection_id=None,
+        )
+    )
+
+
+async def let_others_run() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)  # yields to the loop; no real time passes
+
+
+async def entered_while_first_holds(sessionmaker, second_event: TelegramObject) -> bool:
+    middleware = DbSessionMiddleware(sessionmaker)
+    inside, release = asyncio.Event(), asyncio.Event()
+    second_entered = asyncio.Event()
+
+    async def first(_: TelegramObject, data: dict[str, Any]) -> None:
+        inside.set()
+        await release.wait()
+
+    async def second(_: TelegramObject, data: dict[str, Any]) -> None:
+        second_entered.set()
+
+    first_task = asyncio.create_task(middleware(first, Update(update_id=1), {}))
+    await inside.wait()
+    second_task = asyncio.create_task(middleware(second, second_event, {}))
+    await let_others_run()
+    entered = second_entered.is_set()
+    release.set()
+    await asyncio.gather(first_task, second_task)
+    assert second_entered.is_set()
+    return entered
+
+
+async def test_updates_wait_for_their_turn_only_on_sqlite(sessionmaker) -> None:
+    on_sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
+    assert await entered_while_first_holds(sessionmaker, Update(update_id=2)) is not on_sqlite
+
+
+async def test_background_re_renders_never_wait(sessionmaker) -> None:
+    assert await entered_while_first_holds(sessionmaker, re_render()) is True
