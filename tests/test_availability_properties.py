@@ -130,7 +130,8 @@ def is_working(calendar: StaffCalendar, instant: datetime, zone: ZoneInfo) -> bo
 
 
 def is_busy(calendar: StaffCalendar, start: datetime, end: datetime) -> bool:
-    return any(b.start < end and start < b.end for b in calendar.busy)
+    """Overlap of half-open intervals: an empty one holds no moment, so blocks nothing."""
+    return any(b.start < b.end and b.start < end and start < b.end for b in calendar.busy)
 
 
 def steady(zone: ZoneInfo, day: date) -> bool:
