@@ -9,7 +9,11 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram_dialog.api.entities import DialogUpdate
+from sqlalchemy import event as orm_events
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+LOADED_KEY = "zapis.loaded"  # in `Session.info`: what this update's session loaded
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -47,7 +51,15 @@ class DbSessionMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         async with self.sessionmaker() as session:
+            # The identity map holds objects weakly, so a row one service loaded and
+            # let go (the business settings, the client) was loaded again by the
+            # next: about one query in ten of a booking flow. Keep them for the update.
+            orm_events.listen(session.sync_session, "loaded_as_persistent", _keep_for_the_update)
             data["session"] = session
             result = await handler(event, data)
             await session.commit()
             return result
+
+
+def _keep_for_the_update(session: Session, instance: object) -> None:
+    session.info.setdefault(LOADED_KEY, []).append(instance)

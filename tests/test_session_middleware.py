@@ -1,14 +1,19 @@
-"""On SQLite, updates take their database turns in order; background re-renders never wait."""
+"""The per-update session: on SQLite updates take their database turns in order
+(background re-renders never wait), and what an update loaded stays loaded."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from typing import Any
 
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram_dialog.api.entities import DialogAction, DialogUpdate, DialogUpdateEvent
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.session import DbSessionMiddleware
+from db.services.business import get_business
 
 
 def re_render() -> DialogUpdate:
@@ -61,3 +66,26 @@ async def test_updates_wait_for_their_turn_only_on_sqlite(sessionmaker) -> None:
 
 async def test_background_re_renders_never_wait(sessionmaker) -> None:
     assert await entered_while_first_holds(sessionmaker, re_render()) is True
+
+
+async def test_a_row_loaded_once_is_not_queried_again_in_the_update(engine, sessionmaker) -> None:
+    async with sessionmaker.begin() as session:
+        await get_business(session)
+    selects: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM business_settings" in statement:
+            selects.append(statement)
+
+    async def handler(_: TelegramObject, data: dict[str, Any]) -> None:
+        session: AsyncSession = data["session"]
+        await get_business(session)  # and let go of it
+        gc.collect()
+        await get_business(session)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await DbSessionMiddleware(sessionmaker)(handler, Update(update_id=1), {})
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(selects) == 1
