@@ -153,6 +153,8 @@ class Service(Base):
     __table_args__ = (
         CheckConstraint("duration_minutes > 0", name="positive_duration"),
         CheckConstraint("buffer_after_minutes >= 0", name="nonnegative_buffer"),
+        # A booking never holds a staff member longer than a day (see the migration).
+        CheckConstraint("duration_minutes + buffer_after_minutes <= 1440", name="at_most_a_day"),
         CheckConstraint("price >= 0", name="nonnegative_price"),
     )
 

@@ -202,3 +202,24 @@ async def test_database_allows_touching_other_staff_and_cancelled(session, world
         await session.commit()
     await session.rollback()
     assert await session.scalar(select(func.count()).select_from(Booking)) == 4
+
+
+async def test_database_looks_back_a_whole_day_for_overlaps(session, world):
+    """The SQLite guard reads one day back; a day-long booking is still seen."""
+    long_one = _row(world, world.client_id, "10:00", "10:00")
+    long_one.starts_at = local(DAY, "10:00") - timedelta(hours=23, minutes=59)  # yesterday
+    await _insert(session, long_one)
+
+    with pytest.raises(IntegrityError):
+        await _insert(session, _row(world, world.other_client_id, "09:30", "10:30"))
+    await session.rollback()
+    await _insert(session, _row(world, world.other_client_id, "10:00", "11:00"))  # touching
+
+
+async def test_database_refuses_a_booking_longer_than_a_day(session, world):
+    too_long = _row(world, world.client_id, "10:00", "11:00")
+    too_long.busy_until = too_long.starts_at + timedelta(days=1, minutes=1)
+    with pytest.raises(IntegrityError):
+        await _insert(session, too_long)
+    await session.rollback()
+    assert await session.scalar(select(func.count()).select_from(Booking)) == 0

@@ -26,6 +26,7 @@ from db.models import (
     Service,
     Staff,
 )
+from db.services import booking as booking_module
 from db.services import errors
 from db.services.booking import (
     Actor,
@@ -517,28 +518,35 @@ async def test_complete_and_no_show(session, world, clock):
         await mark_no_show(session, booking_id=first.id, actor=staff, now=clock.now())
 
 
-async def _block_past_the_slot_check(session: AsyncSession, world: World) -> None:
-    """A row the slot check does not read (it started days ago, longer than any visit),
-    so only the database guard stands between the service and an overlap on DAY."""
+async def _block_past_the_slot_check(
+    session: AsyncSession, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another client's visit fills DAY 16:00, and the service's own slot check is
+    switched off, so only the database guard stands between it and an overlap."""
     session.add(
         Booking(
             client_id=world.other_client_id,
             staff_id=world.staff_ids[0],
             service_id=world.service_id,
-            starts_at=local(TODAY - timedelta(days=1), "10:00"),
-            ends_at=local(DAY, "18:00"),
-            busy_until=local(DAY, "18:00"),
+            starts_at=local(DAY, "15:30"),
+            ends_at=local(DAY, "16:30"),
+            busy_until=local(DAY, "16:30"),
             status=BookingStatus.CONFIRMED,
             price=Decimal(0),
         )
     )
     await session.commit()
 
+    async def no_slot_check(*_args: object, **_kwargs: object) -> None:
+        return None
+
+    monkeypatch.setattr(booking_module, "_check_slot", no_slot_check)
+
 
 async def test_database_guard_refusal_leaves_the_transaction_usable(
-    session, sessionmaker, world, clock
+    session, sessionmaker, world, clock, monkeypatch
 ):
-    await _block_past_the_slot_check(session, world)
+    await _block_past_the_slot_check(session, world, monkeypatch)
     next_day = local(DAY + timedelta(days=1), "10:00")
     kept = await book(session, world, clock, starts_at=next_day)
 

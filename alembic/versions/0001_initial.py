@@ -23,26 +23,37 @@ ACTIVE = "('pending', 'confirmed')"
 # [starts_at, busy_until): touching bookings are fine. PostgreSQL enforces it with
 # an exclusion constraint; SQLite with triggers that abort the offending write
 # (instants are stored there as fixed-width UTC text, so text order is time order).
+#
+# No booking holds a staff member for more than a day (a rule of its own here,
+# and services are capped the same way). That bounds how far back an overlapping
+# booking can start, so the SQLite check reads one day of the staff member's
+# bookings through the (staff_id, starts_at) index instead of their whole history.
 PG_NO_OVERLAP = f"""
 ALTER TABLE bookings ADD CONSTRAINT ex_bookings_no_overlap
 EXCLUDE USING gist (staff_id WITH =, tstzrange(starts_at, busy_until, '[)') WITH &&)
 WHERE (status IN {ACTIVE})
 """
-SQLITE_OVERLAP_CHECK = f"""
-NEW.status IN {ACTIVE} AND EXISTS (
-    SELECT 1 FROM bookings AS other
-    WHERE other.staff_id = NEW.staff_id AND other.id IS NOT NEW.id
-      AND other.status IN {ACTIVE}
-      AND other.starts_at < NEW.busy_until AND NEW.starts_at < other.busy_until
-)"""
+PG_AT_MOST_A_DAY = """
+ALTER TABLE bookings ADD CONSTRAINT ck_bookings_at_most_a_day
+CHECK (busy_until - starts_at <= interval '1 day')
+"""
+SQLITE_GUARD_BODY = f"""
+BEGIN
+    SELECT RAISE(ABORT, 'booking_too_long')
+    WHERE (julianday(NEW.busy_until) - julianday(NEW.starts_at)) * 86400 > 86400.5;
+    SELECT RAISE(ABORT, 'booking_overlap')
+    WHERE NEW.status IN {ACTIVE} AND EXISTS (
+        SELECT 1 FROM bookings AS other
+        WHERE other.staff_id = NEW.staff_id AND other.id IS NOT NEW.id
+          AND other.status IN {ACTIVE}
+          AND other.starts_at > datetime(NEW.starts_at, '-1 day')
+          AND other.starts_at < NEW.busy_until AND NEW.starts_at < other.busy_until
+    );
+END"""
 SQLITE_TRIGGERS = [
-    f"""CREATE TRIGGER bookings_no_overlap_insert BEFORE INSERT ON bookings
-    WHEN {SQLITE_OVERLAP_CHECK}
-    BEGIN SELECT RAISE(ABORT, 'booking_overlap'); END""",
-    f"""CREATE TRIGGER bookings_no_overlap_update
-    BEFORE UPDATE OF staff_id, starts_at, busy_until, status ON bookings
-    WHEN {SQLITE_OVERLAP_CHECK}
-    BEGIN SELECT RAISE(ABORT, 'booking_overlap'); END""",
+    f"CREATE TRIGGER bookings_no_overlap_insert BEFORE INSERT ON bookings {SQLITE_GUARD_BODY}",
+    "CREATE TRIGGER bookings_no_overlap_update"
+    f" BEFORE UPDATE OF staff_id, starts_at, busy_until, status ON bookings {SQLITE_GUARD_BODY}",
 ]
 
 
@@ -50,6 +61,7 @@ def _add_overlap_guard() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         op.execute(PG_NO_OVERLAP)
+        op.execute(PG_AT_MOST_A_DAY)
     else:
         for trigger in SQLITE_TRIGGERS:
             op.execute(trigger)
@@ -57,6 +69,7 @@ def _add_overlap_guard() -> None:
 
 def _drop_overlap_guard() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE bookings DROP CONSTRAINT ck_bookings_at_most_a_day")
         op.execute("ALTER TABLE bookings DROP CONSTRAINT ex_bookings_no_overlap")
     else:
         op.execute("DROP TRIGGER bookings_no_overlap_insert")
@@ -127,6 +140,7 @@ def upgrade() -> None:
     sa.Column('sort_order', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('buffer_after_minutes >= 0', name=op.f('ck_services_nonnegative_buffer')),
+    sa.CheckConstraint('duration_minutes + buffer_after_minutes <= 1440', name=op.f('ck_services_at_most_a_day')),
     sa.CheckConstraint('duration_minutes > 0', name=op.f('ck_services_positive_duration')),
     sa.CheckConstraint('price >= 0', name=op.f('ck_services_nonnegative_price')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_services'))
