@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, not_, select
+from sqlalchemy import ColumnElement, and_, not_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -154,21 +154,34 @@ def _check_start(starts_at: datetime, now: datetime) -> None:
         raise InvalidStart
 
 
-async def _active_service(session: AsyncSession, service_id: int) -> Service:
-    service = await session.get(Service, service_id)
-    if service is None or not service.active:
-        raise ServiceUnavailable
-    return service
-
-
-async def _check_staff(session: AsyncSession, staff_id: int, service_id: int) -> None:
+def _staff_does_service(staff_id: int, service_id: int) -> ColumnElement[bool]:
     """The staff member exists, is active and does the service."""
-    found = await session.scalar(
+    return (
         select(Staff.id)
         .join(staff_services, staff_services.c.staff_id == Staff.id)
         .where(Staff.id == staff_id, Staff.active, staff_services.c.service_id == service_id)
+        .exists()
     )
-    if found is None:
+
+
+async def _active_service(
+    session: AsyncSession, service_id: int, *, staff_id: int | None = None
+) -> Service:
+    """The service, if active; with `staff_id`, also checks that staff member in the
+    same statement (see `_staff_does_service`)."""
+    staff_ok = _staff_does_service(staff_id, service_id) if staff_id is not None else true()
+    row = (
+        await session.execute(select(Service, staff_ok).where(Service.id == service_id))
+    ).one_or_none()
+    if row is None or not row[0].active:
+        raise ServiceUnavailable
+    if not row[1]:
+        raise StaffUnavailable
+    return row[0]
+
+
+async def _check_staff(session: AsyncSession, staff_id: int, service_id: int) -> None:
+    if not await session.scalar(select(_staff_does_service(staff_id, service_id))):
         raise StaffUnavailable
 
 
@@ -334,9 +347,12 @@ async def create_booking(
     if client is None:
         raise ValueError(f"no client {client_id}: the bot registers clients before booking")
     _check_start(starts_at, now)
+    # One read serves both the repeat check and the upcoming-bookings limit.
+    upcoming = await upcoming_bookings(session, client_id=client_id, now=now)
+    for existing in upcoming:
+        if existing.service_id == service_id and existing.starts_at == starts_at:
+            return existing
     same_request = {"client_id": client_id, "service_id": service_id, "starts_at": starts_at}
-    if (existing := await _active_booking_of(session, **same_request)) is not None:
-        return existing
     try:
         booking = await _insert_booking(
             session,
@@ -347,6 +363,7 @@ async def create_booking(
             now=now,
             comment=comment,
             source=source,
+            upcoming_count=len(upcoming),
         )
     except BookingError:
         # Refused after all? If a twin of this request committed in the meantime
@@ -378,19 +395,16 @@ async def _insert_booking(
     now: datetime,
     comment: str | None,
     source: str,
+    upcoming_count: int,
 ) -> Booking:
     """Check every rule, then insert under the overlap guard."""
-    service = await _active_service(session, service_id)
+    service = await _active_service(session, service_id, staff_id=staff_id)
     if staff_id is None:
         staff_id = await _any_staff(session, service=service, start=starts_at, now=now)
     else:
-        await _check_staff(session, staff_id, service_id)
         await _check_slot(session, service=service, staff_id=staff_id, start=starts_at, now=now)
     business = await get_business(session)
-    upcoming = await session.scalar(
-        select(func.count(Booking.id)).where(Booking.client_id == client_id, _upcoming(now))
-    )
-    if (upcoming or 0) >= business.max_upcoming_per_client:
+    if upcoming_count >= business.max_upcoming_per_client:
         raise TooManyUpcoming
 
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
