@@ -62,13 +62,15 @@ class Scheduling:
     ) -> None:
         self.clock = clock or SystemClock()
         self.interval = timedelta(seconds=settings.sweep_interval_seconds)
+        self.gate = PacingGate(
+            rate_per_second=settings.send_rate_per_second, clock=self.clock, sleep=sleep
+        )
+        """The one gate for everything the bot sends on its own (broadcasts too)."""
         self.sender = OutboxSender(
             bot=bot,
             sessionmaker=sessionmaker,
             clock=self.clock,
-            gate=PacingGate(
-                rate_per_second=settings.send_rate_per_second, clock=self.clock, sleep=sleep
-            ),
+            gate=self.gate,
             default_locale=settings.default_locale,
             worker_id=worker_id,
         )
