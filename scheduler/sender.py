@@ -11,6 +11,7 @@ message again once its lease runs out.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import os
 import socket
@@ -60,22 +61,41 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
+class Outcome(enum.StrEnum):
+    """What became of one claimed message in a sweep."""
+
+    SENT = "sent"
+    SKIPPED = "skipped"  # stale: the visit began, the booking is gone, …
+    RETRIED = "retried"  # failed; back in the queue with backoff
+    FAILED = "failed"  # failed for the last time
+    DROPPED = "dropped"  # the recipient blocked the bot
+    RELEASED = "released"  # Telegram kept asking to wait; back in the queue untouched
+    UNRECORDED = "unrecorded"  # the answer could not be written; the lease brings it back
+
+
 @dataclass
 class SweepReport:
-    """What one sweep did, by outcome."""
+    """What one sweep did: each message's outcome, and counts by outcome."""
 
-    sent: int = 0
-    skipped: int = 0
-    retried: int = 0
-    failed: int = 0
-    dropped: int = 0
-    released: int = 0
-    unrecorded: int = 0
-    outcomes: dict[int, str] = field(default_factory=dict)
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
 
-    def add(self, message_id: int, outcome: str) -> None:
-        setattr(self, outcome, getattr(self, outcome) + 1)
+    def add(self, message_id: int, outcome: Outcome) -> None:
         self.outcomes[message_id] = outcome
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for value in self.outcomes.values() if value == outcome)
+
+    @property
+    def sent(self) -> int:
+        return self.count(Outcome.SENT)
+
+    @property
+    def skipped(self) -> int:
+        return self.count(Outcome.SKIPPED)
+
+    @property
+    def dropped(self) -> int:
+        return self.count(Outcome.DROPPED)
 
     @property
     def total(self) -> int:
@@ -169,15 +189,15 @@ class OutboxSender:
                     # Recording failed (the database went away): the row stays
                     # claimed and its lease brings it back.
                     log.exception("Could not record outbox message %s", message.id)
-                    outcome = "unrecorded"
+                    outcome = Outcome.UNRECORDED
                 report.add(message.id, outcome)
 
         async with asyncio.TaskGroup() as group:
             for messages in by_chat.values():
                 group.create_task(one_chat(messages))
 
-    async def _deliver(self, message: ClaimedMessage) -> str:
-        """Render, pace, send, record; returns the outcome's name.
+    async def _deliver(self, message: ClaimedMessage) -> Outcome:
+        """Render, pace, send, record; returns what became of the message.
 
         Only `Exception`s are handled: a `BaseException` (cancellation, a process
         being torn down) leaves the row claimed, and its lease brings it back.
@@ -189,7 +209,7 @@ class OutboxSender:
             return await self._count_failure(message, error)
         if isinstance(outgoing, Stale):
             await self._record(mark_skipped, message.id, reason=outgoing.reason)
-            return "skipped"
+            return Outcome.SKIPPED
         return await self._send(message, outgoing)
 
     async def _render(self, message: ClaimedMessage) -> Outgoing | Stale:
@@ -198,7 +218,7 @@ class OutboxSender:
                 session, message, now=self._clock.now(), default_locale=self._default_locale
             )
 
-    async def _send(self, message: ClaimedMessage, outgoing: Outgoing) -> str:
+    async def _send(self, message: ClaimedMessage, outgoing: Outgoing) -> Outcome:
         for _ in range(MAX_FLOOD_WAITS + 1):
             await self._gate.wait(message.chat_id)
             try:
@@ -214,16 +234,16 @@ class OutboxSender:
                     drop_chat, message.id, chat_id=message.chat_id, error=str(error)
                 )
                 log.info("Chat %s blocked the bot; %s messages dropped", message.chat_id, dropped)
-                return "dropped"
+                return Outcome.DROPPED
             except Exception as error:
                 log.warning("Sending outbox message %s failed: %s", message.id, error)
                 return await self._count_failure(message, error)
             await self._record(mark_sent, message.id, now=self._clock.now())
-            return "sent"
+            return Outcome.SENT
         await self._record(release, message.id, due_at=self._clock.now())
-        return "released"
+        return Outcome.RELEASED
 
-    async def _count_failure(self, message: ClaimedMessage, error: Exception) -> str:
+    async def _count_failure(self, message: ClaimedMessage, error: Exception) -> Outcome:
         status = await self._record(
             retry_later,
             message,
@@ -231,7 +251,7 @@ class OutboxSender:
             error=f"{type(error).__name__}: {error}",
             max_attempts=self._max_attempts,
         )
-        return "failed" if status == OutboxStatus.FAILED else "retried"
+        return Outcome.FAILED if status == OutboxStatus.FAILED else Outcome.RETRIED
 
     async def _record(
         self,
