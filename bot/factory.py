@@ -11,6 +11,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram_dialog import setup_dialogs
 from aiogram_dialog.api.protocols import MessageManagerProtocol
@@ -84,5 +85,7 @@ def create_dispatcher(
     # Last, so specific error handlers in the routers above are tried first.
     dp.include_router(errors.create_router())
     setup_dialogs(dp, message_manager=message_manager)
-    dp.shutdown.register(finish_updates_in_hand)
+    # Before aiogram's own first shutdown handler, which closes the FSM storage:
+    # an update still in hand must be able to save its dialog state.
+    dp.shutdown.handlers.insert(0, HandlerObject(callback=finish_updates_in_hand))
     return dp
