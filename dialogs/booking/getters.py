@@ -121,20 +121,32 @@ async def days(
     }
 
 
+FREE_TIMES_THIS_UPDATE = "booking_free_times"  # in middleware data, see `free_times`
+
+
 async def free_times(
     manager: DialogManager, session: AsyncSession, now: datetime
 ) -> list[datetime]:
-    """Free starts on the chosen day: what the grid shows and what a tap is checked against."""
+    """Free starts on the chosen day: what the grid shows and what a tap is checked against.
+
+    Kept for the rest of the update (a tap on a day checks them, then the time grid
+    shows them): loading them costs five queries.
+    """
     data = manager.dialog_data
     if not data.get(keys.DAY) or not data.get(keys.SERVICE_ID):
         return []
-    return await free_times_for(
-        session,
-        service_id=data[keys.SERVICE_ID],
-        staff_id=data.get(keys.STAFF_ID),
-        day=date.fromisoformat(data[keys.DAY]),
-        now=now,
-    )
+    choice = (data[keys.SERVICE_ID], data.get(keys.STAFF_ID), data[keys.DAY])
+    known: dict[tuple[Any, ...], list[datetime]]
+    known = manager.middleware_data.setdefault(FREE_TIMES_THIS_UPDATE, {})
+    if choice not in known:
+        known[choice] = await free_times_for(
+            session,
+            service_id=data[keys.SERVICE_ID],
+            staff_id=data.get(keys.STAFF_ID),
+            day=date.fromisoformat(data[keys.DAY]),
+            now=now,
+        )
+    return known[choice]
 
 
 async def times(
