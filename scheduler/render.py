@@ -122,6 +122,7 @@ _STAFF_NEWS_KEYS = {
     Kind.STAFF_NEW: "notify-staff-new",
     Kind.STAFF_RESCHEDULED: "notify-staff-rescheduled",
     Kind.STAFF_CANCELLED: "notify-staff-cancelled",
+    Kind.STAFF_MOVED_AWAY: "notify-staff-moved-away",
 }
 
 
@@ -185,6 +186,7 @@ _BOOKING_RENDERERS: dict[str, Callable[[_Context, BookingView], Awaitable[Outgoi
     Kind.STAFF_NEW: _staff_news,
     Kind.STAFF_RESCHEDULED: _staff_news,
     Kind.STAFF_CANCELLED: _staff_news,
+    Kind.STAFF_MOVED_AWAY: _staff_news,
     Kind.CONFIRM_REQUEST: _confirm_request,
     Kind.REMINDER: _reminder,
     Kind.FEEDBACK_REQUEST: _feedback_request,

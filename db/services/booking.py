@@ -504,7 +504,13 @@ async def reschedule_booking(
 
     after = {"staff_id": booking.staff_id, "starts_at": starts_at.isoformat()}
     await _audit(session, actor, "rescheduled", booking, now, {"from": before, "to": after})
-    await notifications.booking_rescheduled(session, booking, now=now, admin_ids=list(admin_ids))
+    await notifications.booking_rescheduled(
+        session,
+        booking,
+        now=now,
+        admin_ids=list(admin_ids),
+        previous_staff_id=before["staff_id"],
+    )
     return booking
 
 

@@ -36,6 +36,7 @@ class Kind:
     STAFF_NEW = "staff_new"
     STAFF_CANCELLED = "staff_cancelled"
     STAFF_RESCHEDULED = "staff_rescheduled"
+    STAFF_MOVED_AWAY = "staff_moved_away"  # to the staff member a booking was moved from
     CONFIRM_REQUEST = "confirm_request"
     REMINDER = "reminder"
     FEEDBACK_REQUEST = "feedback_request"
@@ -52,17 +53,23 @@ async def _client_chat(session: AsyncSession, booking: Booking) -> int | None:
     return client.telegram_id
 
 
+async def _staff_chat(session: AsyncSession, staff_id: int) -> int | None:
+    return await session.scalar(select(Staff.telegram_id).where(Staff.id == staff_id))
+
+
 async def _staff_chats(session: AsyncSession, booking: Booking, admin_ids: list[int]) -> list[int]:
     """The staff member's linked account and the admins, each once."""
-    staff_chat = await session.scalar(select(Staff.telegram_id).where(Staff.id == booking.staff_id))
+    staff_chat = await _staff_chat(session, booking.staff_id)
     chats = [staff_chat] if staff_chat is not None else []
     chats += [admin for admin in admin_ids if admin not in chats]
     return chats
 
 
 async def _schedule_reminders(session: AsyncSession, booking: Booking, now: datetime) -> None:
-    """One reminder per configured offset still ahead; the key ties it to this start time,
-    so a moved booking gets fresh ones and can never revive the old ones.
+    """One reminder per configured offset still ahead of this start time.
+
+    No dedup key: a move drops the pending ones first (in the same transaction),
+    and a booking moved away and back to its old time needs reminders again.
 
     Offsets are elapsed time: "24 hours before" a 10:00 visit on the day the clocks
     go forward is 09:00 local the day before, exactly 24 hours ahead of the visit.
@@ -82,7 +89,6 @@ async def _schedule_reminders(session: AsyncSession, booking: Booking, now: date
             due_at=due_at,
             booking_id=booking.id,
             payload={"offset_minutes": offset},
-            dedup_key=f"reminder:{booking.id}:{offset}:{booking.starts_at.isoformat()}",
         )
 
 
@@ -95,9 +101,11 @@ async def _notify(
     staff_kind: str,
     admin_ids: list[int],
 ) -> None:
+    # Look everyone up before adding rows, so the rows go out in one batched INSERT.
+    staff_chats = await _staff_chats(session, booking, admin_ids)
     if client_kind is not None and (chat_id := await _client_chat(session, booking)) is not None:
         await enqueue(session, kind=client_kind, chat_id=chat_id, due_at=now, booking_id=booking.id)
-    for chat_id in await _staff_chats(session, booking, admin_ids):
+    for chat_id in staff_chats:
         kind = staff_kind
         if staff_kind == Kind.STAFF_NEW and booking.status == BookingStatus.PENDING:
             kind = Kind.CONFIRM_REQUEST
@@ -119,9 +127,25 @@ async def booking_created(
 
 
 async def booking_rescheduled(
-    session: AsyncSession, booking: Booking, *, now: datetime, admin_ids: list[int]
+    session: AsyncSession,
+    booking: Booking,
+    *,
+    now: datetime,
+    admin_ids: list[int],
+    previous_staff_id: int | None = None,
 ) -> None:
+    """`previous_staff_id`: who had the booking before, when it moved to someone else."""
     await drop_pending(session, booking_id=booking.id, kinds=BOOKING_TIMED_KINDS, reason="moved")
+    if previous_staff_id not in (None, booking.staff_id):
+        previous_chat = await _staff_chat(session, previous_staff_id)
+        if previous_chat is not None and previous_chat not in admin_ids:
+            await enqueue(
+                session,
+                kind=Kind.STAFF_MOVED_AWAY,
+                chat_id=previous_chat,
+                due_at=now,
+                booking_id=booking.id,
+            )
     await _notify(
         session,
         booking,

@@ -73,8 +73,8 @@ async def enqueue(
         status=OutboxStatus.PENDING,
         attempts=0,
     )
+    # No flush: rows added together go out in one batched INSERT at the next flush.
     session.add(message)
-    await session.flush()
     earliest = session.info.get(_EARLIEST_DUE)
     session.info[_EARLIEST_DUE] = due_at if earliest is None else min(earliest, due_at)
     return message

@@ -33,6 +33,10 @@ notify-staff-cancelled =
     ❌ Booking cancelled: { $service }, { $when }
     Specialist: { $staff }
     Client: { $client }, { $phone }
+notify-staff-moved-away =
+    ↪️ A booking moved to another specialist and is off your agenda:
+    { $service }, now { $when } with { $staff }
+    Client: { $client }
 notify-confirm-request =
     🕓 A new booking is waiting for your confirmation:
     { $service }, { $when }

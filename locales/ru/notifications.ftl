@@ -33,6 +33,10 @@ notify-staff-cancelled =
     ❌ Запись отменена: { $service }, { $when }
     Мастер: { $staff }
     Клиент: { $client }, { $phone }
+notify-staff-moved-away =
+    ↪️ Запись передана другому мастеру и убрана из вашего расписания:
+    { $service }, теперь { $when }, мастер: { $staff }
+    Клиент: { $client }
 notify-confirm-request =
     🕓 Новая запись ждёт вашего подтверждения:
     { $service }, { $when }
