@@ -15,7 +15,7 @@ from bot.factory import create_dispatcher
 from bot.middlewares.i18n import CACHE_KEY, I18nMiddleware, LocaleCache
 from bot.middlewares.throttling import ThrottlingMiddleware
 from db.models import Client
-from db.services.clients import erase_client, set_locale
+from db.services.clients import erase_client, set_locale, set_phone
 from locales import get_translator
 from tests.dialogs.conftest import release_routers
 from tests.factories import make_client
@@ -143,3 +143,16 @@ async def test_a_load_racing_a_change_is_not_kept() -> None:
 
     assert await cache.get_or_load(7, load_while_changed) == "en"
     assert len(cache) == 0
+
+
+async def test_a_new_phone_keeps_the_cached_language(dp, sessionmaker, session) -> None:
+    client = await make_client(session, telegram_id=USER_ID, locale="en")
+    await session.commit()
+    assert await help_language(dp, StubSession()) == "en"
+
+    async with sessionmaker() as changing:
+        changing.info[CACHE_KEY] = the_cache(dp)
+        changed = await changing.get(Client, client.id)
+        await set_phone(changing, changed, "+7 900 765-43-21", timezone="Europe/Moscow")
+        await changing.commit()
+    assert len(the_cache(dp)) == 1

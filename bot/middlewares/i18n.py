@@ -3,10 +3,11 @@
 The client's saved choice lives in the database. Reading it was one query on
 every update (a tenth of a booking flow's queries, and on SQLite the reason an
 update that needs nothing else still took the write lock), so it is cached per
-dispatcher. Any change of a `Client` row forgets its user at flush and again
-after the commit, whatever code made it (the language dialog, erasing the
-client's data). The entries also expire: with several bot processes, each has
-its own cache, and a change made in one reaches the others within the TTL.
+dispatcher. A new client, a changed language or an erased client forgets its
+user at flush and again after the commit, whatever code made the change (the
+language dialog, erasing the client's data). The entries also expire: with
+several bot processes, each has its own cache, and a change made in one reaches
+the others within the TTL.
 """
 
 from __future__ import annotations
@@ -86,8 +87,17 @@ class LocaleCache:
             entries.popitem(last=False)
 
 
-@event.listens_for(Client, "after_insert")
 @event.listens_for(Client, "after_update")
+def _forget_if_language_changed(
+    mapper: Mapper[Client], connection: Connection, client: Client
+) -> None:
+    """A new phone or name leaves the cached language right."""
+    attrs = inspect(client).attrs
+    if attrs.locale.history.has_changes() or attrs.telegram_id.history.has_changes():
+        _forget_changed_client(mapper, connection, client)
+
+
+@event.listens_for(Client, "after_insert")
 @event.listens_for(Client, "after_delete")
 def _forget_changed_client(
     _mapper: Mapper[Client], _connection: Connection, client: Client
