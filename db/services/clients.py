@@ -91,8 +91,16 @@ async def get_client(session: AsyncSession, telegram_id: int) -> Client | None:
 async def get_or_create_client(
     session: AsyncSession, *, telegram_id: int, name: str | None, language: str | None
 ) -> Client:
-    """The client of this Telegram user; a new one takes the Telegram name and language."""
+    """The client of this Telegram user; a new one takes the Telegram name and language.
+
+    Called when the user writes or taps, which proves they no longer block the
+    bot: a `blocked_bot` mark from an earlier refused message is lifted, so
+    their confirmations and reminders are sent again.
+    """
     client = await get_client(session, telegram_id)
+    if client is not None and client.blocked_bot:
+        client.blocked_bot = False
+        await session.flush()
     if client is None:
         client = Client(
             telegram_id=telegram_id,
