@@ -71,9 +71,6 @@ class Settings(DatabaseSettings):
     default_locale: Literal["ru", "en"] = "ru"
     telegram_api_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    webapp_url: str | None = None
-    webapp_serve: bool = False
-    webapp_port: int = Field(default=8080, ge=1, le=65535)
     sweep_interval_seconds: float = Field(default=5.0, gt=0)
     send_rate_per_second: float = Field(default=28.0, gt=0)
 
@@ -115,7 +112,7 @@ class Settings(DatabaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
-    @field_validator("telegram_api_url", "webapp_url")
+    @field_validator("telegram_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
