@@ -48,7 +48,6 @@ from bot.factory import create_bot, create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.storage import create_storage
 from db.engine import create_engine, create_sessionmaker
-from tests.dialogs.conftest import release_routers
 from tests.stub_session import STUB_TOKEN
 
 Flow = Callable[[SimulatedUser], Awaitable[None]]
@@ -247,7 +246,6 @@ async def run(args: argparse.Namespace) -> None:
             )
             await storage.close()
             await engine.dispose()
-            release_routers(dp)  # module-level routers, needed by the next storage's run
             report(real)
             print(
                 f"      {storage_name:<6} real / bare per update: "

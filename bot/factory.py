@@ -78,7 +78,9 @@ def create_dispatcher(
     dp.update.outer_middleware(I18nMiddleware(settings.default_locale))
     dp.include_routers(common.create_router())
     # Buttons on messages the bot sent on its own (reminders, requests, feedback).
-    dp.include_routers(reminders.router, confirmations.router, feedback.router)
+    dp.include_routers(
+        reminders.create_router(), confirmations.create_router(), feedback.create_router()
+    )
     # Client dialogs, their stale-button handler, and the fallback for what nobody
     # took: after every other message router (the fallback answers anything).
     dialogs.setup(dp)

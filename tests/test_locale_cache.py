@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from aiogram import Dispatcher
 from aiogram_dialog.test_tools import BotClient, MockMessageManager
@@ -17,7 +15,6 @@ from bot.middlewares.throttling import ThrottlingMiddleware
 from db.models import Client
 from db.services.clients import erase_client, set_locale, set_phone
 from locales import get_translator
-from tests.dialogs.conftest import release_routers
 from tests.factories import make_client
 from tests.stub_session import StubSession, stub_bot
 
@@ -33,7 +30,7 @@ class FakeMonotonic:
 
 
 @pytest.fixture
-def dp(sessionmaker, clock) -> Iterator[Dispatcher]:
+def dp(sessionmaker, clock) -> Dispatcher:
     dispatcher = create_dispatcher(
         Settings(bot_token="123456:" + "A" * 35, default_locale="ru"),
         sessionmaker,
@@ -42,8 +39,7 @@ def dp(sessionmaker, clock) -> Iterator[Dispatcher]:
         message_manager=MockMessageManager(),
         throttling=ThrottlingMiddleware(burst=10_000, rate=10_000.0),
     )
-    yield dispatcher
-    release_routers(dispatcher)
+    return dispatcher
 
 
 def the_cache(dp: Dispatcher) -> LocaleCache:

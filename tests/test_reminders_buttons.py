@@ -7,7 +7,6 @@ press as Telegram would send it; only Telegram itself is a stub.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -24,7 +23,6 @@ from db.models import AuditEntry, Booking, BookingStatus, Client, ConfirmationMo
 from db.services.notifications import Kind
 from locales import get_translator
 from scheduler.jobs import complete_finished_bookings
-from tests.dialogs.conftest import release_routers
 from tests.factories import ADMIN_ID, local, make_world
 from tests.outbox_support import book, make_sender, make_settings, outbox_rows
 from tests.stub_session import BOT_ID, StubSession, stub_bot
@@ -98,11 +96,9 @@ class Telegram:
 
 
 @pytest.fixture
-def telegram(sessionmaker, clock) -> Iterator[Telegram]:
+def telegram(sessionmaker, clock) -> Telegram:
     """The bot as freshly started (after the restart the tests imply)."""
-    started = Telegram(sessionmaker, clock)
-    yield started
-    release_routers(started.dp)
+    return Telegram(sessionmaker, clock)
 
 
 @pytest.fixture

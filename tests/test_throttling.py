@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from aiogram import Dispatcher
@@ -16,7 +15,6 @@ from bot.config import Settings
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware, TokenBuckets, Verdict
 from locales import get_translator
-from tests.dialogs.conftest import release_routers
 from tests.stub_session import StubSession, stub_bot
 
 BURST = 4
@@ -42,7 +40,7 @@ def telegram() -> StubSession:
 
 
 @pytest.fixture
-def dp(sessionmaker, clock, ticks: FakeMonotonic) -> Iterator[Dispatcher]:
+def dp(sessionmaker, clock, ticks: FakeMonotonic) -> Dispatcher:
     settings = Settings(bot_token="123456:" + "A" * 35, default_locale="ru")
     dispatcher = create_dispatcher(
         settings,
@@ -52,8 +50,7 @@ def dp(sessionmaker, clock, ticks: FakeMonotonic) -> Iterator[Dispatcher]:
         message_manager=MockMessageManager(),
         throttling=ThrottlingMiddleware(burst=BURST, rate=RATE, clock=ticks),
     )
-    yield dispatcher
-    release_routers(dispatcher)
+    return dispatcher
 
 
 def client(dp: Dispatcher, telegram: StubSession, user_id: int, language: str) -> BotClient:

@@ -21,8 +21,6 @@ from db.services.booking import cancel_booking, confirm_booking
 from db.services.errors import BookingError
 from locales import Translator
 
-router = Router(name="confirmations")
-
 
 class StaffDecisionAction(enum.StrEnum):
     CONFIRM = "yes"
@@ -52,7 +50,6 @@ def staff_actor(telegram_id: int, settings: Settings) -> Actor:
     )
 
 
-@router.callback_query(StaffDecision.filter())
 async def on_staff_decision(
     query: CallbackQuery,
     callback_data: StaffDecision,
@@ -82,3 +79,10 @@ async def on_staff_decision(
     await query.answer(i18n(key))
     original = query.message.text if isinstance(query.message, Message) else None
     await edit_pressed_message(query, text=f"{original}\n\n{i18n(key)}" if original else None)
+
+
+def create_router() -> Router:
+    """A fresh router each call: a router belongs to one dispatcher only."""
+    router = Router(name="confirmations")
+    router.callback_query.register(on_staff_decision, StaffDecision.filter())
+    return router

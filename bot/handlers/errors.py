@@ -19,6 +19,7 @@ from locales import Translator, get_translator
 
 log = logging.getLogger(__name__)
 
+
 async def answer_unexpected_error(event: ErrorEvent, **data: Any) -> bool:
     update = event.update
     log.error("Update %s failed: %r", update.update_id, event.exception, exc_info=event.exception)

@@ -20,9 +20,6 @@ from db.services.errors import BookingError, NotYours
 from db.services.feedback import RATINGS, FeedbackError, comment_latest, rate_visit
 from locales import SUPPORTED_LOCALES, Translator, get_translator
 
-router = Router(name="feedback")
-router.message.filter(F.chat.type == "private")
-
 ASK_COMMENT_KEY = "feedback-ask-comment"
 
 
@@ -46,7 +43,6 @@ def _comment_questions() -> frozenset[str]:
     return frozenset(get_translator(locale)(ASK_COMMENT_KEY) for locale in SUPPORTED_LOCALES)
 
 
-@router.callback_query(FeedbackRating.filter())
 async def on_rating(
     query: CallbackQuery,
     callback_data: FeedbackRating,
@@ -77,10 +73,6 @@ async def on_rating(
         )
 
 
-@router.message(
-    F.reply_to_message.from_user.is_bot,
-    F.reply_to_message.text.func(lambda text: text in _comment_questions()),
-)
 async def on_comment(message: Message, session: AsyncSession, i18n: Translator) -> None:
     if not message.text:
         await message.answer(i18n("feedback-error-not-text"))
@@ -95,3 +87,16 @@ async def on_comment(message: Message, session: AsyncSession, i18n: Translator) 
         await message.answer(i18n(error.i18n_key))
         return
     await message.answer(i18n("feedback-comment-saved"))
+
+
+def create_router() -> Router:
+    """A fresh router each call: a router belongs to one dispatcher only."""
+    router = Router(name="feedback")
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.register(on_rating, FeedbackRating.filter())
+    router.message.register(
+        on_comment,
+        F.reply_to_message.from_user.is_bot,
+        F.reply_to_message.text.func(lambda text: text in _comment_questions()),
+    )
+    return router

@@ -26,8 +26,6 @@ from db.services.errors import BookingError, NotActive, NotYours
 from dialogs.my_bookings import start_reschedule
 from locales import Translator
 
-router = Router(name="reminders")
-
 
 class ReminderAction(enum.StrEnum):
     COMING = "come"
@@ -86,7 +84,6 @@ async def _own_active_booking(
     return actor, booking
 
 
-@router.callback_query(ReminderCallback.filter())
 async def on_reminder_button(
     query: CallbackQuery,
     callback_data: ReminderCallback,
@@ -173,3 +170,10 @@ _ACTIONS = {
     ReminderAction.CANCEL_YES: _cancel,
     ReminderAction.KEEP: _keep,
 }
+
+
+def create_router() -> Router:
+    """A fresh router each call: a router belongs to one dispatcher only."""
+    router = Router(name="reminders")
+    router.callback_query.register(on_reminder_button, ReminderCallback.filter())
+    return router

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -203,7 +202,7 @@ def dp(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: FrozenClock,
     manager: ReplyKeyboardMessageManager,
-) -> Iterator[Dispatcher]:
+) -> Dispatcher:
     settings = Settings(bot_token=TOKEN, admin_ids=[ADMIN_ID], default_locale="ru")
     dispatcher = create_dispatcher(
         settings,
@@ -214,19 +213,7 @@ def dp(
         # Tests tap at machine speed; throttling has tests of its own.
         throttling=ThrottlingMiddleware(burst=10_000, rate=10_000.0),
     )
-    yield dispatcher
-    release_routers(dispatcher)
-
-
-def release_routers(dispatcher: Dispatcher) -> None:
-    """Detach the routers, so the next test's dispatcher can include them.
-
-    Some routers are module-level objects, and aiogram lets a router belong to
-    one parent only; a test process builds a dispatcher per test.
-    """
-    for router in dispatcher.sub_routers:
-        router._parent_router = None
-    dispatcher.sub_routers.clear()
+    return dispatcher
 
 
 @pytest.fixture
