@@ -9,7 +9,6 @@ every answer, is the tests' stub.
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -19,11 +18,6 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import InlineKeyboardMarkup, Message
 
 from tests.stub_session import StubSession
-
-
-def _may_return_message(method: TelegramMethod[Any]) -> bool:
-    returning = method.__returning__
-    return returning is Message or Message in typing.get_args(returning)
 
 
 class RenderingSession(StubSession):
@@ -45,8 +39,6 @@ class RenderingSession(StubSession):
         return result
 
     def _result_for(self, method: TelegramMethod[Any]) -> Any:
-        if not _may_return_message(method):
-            return True  # deleteMessage, answerCallbackQuery...: a chat id alone means no Message
         result = super()._result_for(method)
         markup = getattr(method, "reply_markup", None)
         if isinstance(result, dict) and isinstance(markup, InlineKeyboardMarkup):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import typing
 from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
+from aiogram.types import Message
 
 BOT_ID = 1000001
 STUB_TOKEN = "1000001:STUBstubSTUBstubSTUBstubSTUBstub00"
@@ -124,8 +126,8 @@ class StubSession(BaseSession):
 
     def _result_for(self, method: TelegramMethod[Any]) -> Any:
         chat_id = getattr(method, "chat_id", None)
-        if chat_id is None:
-            return True
+        if chat_id is None or not _may_return_message(method):
+            return True  # deleteMessage, answerCallbackQuery...: True, as Telegram answers
         return {
             "message_id": next(self._message_ids),
             "date": int(self._now().timestamp()),
@@ -146,6 +148,11 @@ class StubSession(BaseSession):
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
         yield b""
+
+
+def _may_return_message(method: TelegramMethod[Any]) -> bool:
+    returning = method.__returning__
+    return returning is Message or Message in typing.get_args(returning)
 
 
 def stub_bot(session: StubSession) -> Bot:
