@@ -19,6 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
+    Booking,
     BusinessSettings,
     Client,
     ConfirmationMode,
@@ -27,6 +28,7 @@ from db.models import (
     WorkingInterval,
     staff_services,
 )
+from db.services.booking import create_booking
 from db.services.business import get_business
 
 TIMEZONE = "Europe/Moscow"
@@ -174,3 +176,24 @@ async def make_world(
     if commit:
         await session.commit()
     return world
+
+
+async def book(
+    session: AsyncSession,
+    world: World,
+    *,
+    starts_at: datetime,
+    now: datetime,
+    client_id: int | None = None,
+    **overrides: Any,
+) -> Booking:
+    """The world's 60-minute service with its first staff member, booked through the
+    real booking service, so every rule and notification applies."""
+    arguments = {
+        "client_id": client_id or world.client_id,
+        "service_id": world.service_id,
+        "staff_id": world.staff_ids[0],
+        "starts_at": starts_at,
+        "now": now,
+    } | overrides
+    return await create_booking(session, **arguments)

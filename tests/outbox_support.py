@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from db.models import Booking, OutboxMessage
-from db.services.booking import create_booking
 from scheduler.pacing import PacingGate
 from scheduler.sender import OutboxSender
+from tests import factories
 from tests.conftest import FrozenClock
 from tests.factories import ADMIN_ID, TIMEZONE, World
 from tests.stub_session import STUB_TOKEN, StubSession, stub_bot
@@ -73,10 +73,10 @@ async def book(
     staff_index: int = 0,
 ) -> Booking:
     async with sessionmaker() as session:
-        booking = await create_booking(
+        booking = await factories.book(
             session,
-            client_id=client_id or world.client_id,
-            service_id=world.service_id,
+            world,
+            client_id=client_id,
             staff_id=world.staff_ids[staff_index],
             starts_at=starts_at,
             now=now,

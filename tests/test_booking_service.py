@@ -34,7 +34,6 @@ from db.services.booking import (
     cancel_booking,
     complete_booking,
     confirm_booking,
-    create_booking,
     get_client_booking,
     mark_no_show,
     past_bookings,
@@ -42,6 +41,7 @@ from db.services.booking import (
     upcoming_bookings,
 )
 from db.services.notifications import Kind
+from tests import factories
 from tests.factories import (
     ADMIN_ID,
     World,
@@ -63,15 +63,8 @@ async def world(session: AsyncSession) -> World:
 
 async def book(session: AsyncSession, world: World, clock, hhmm: str = "10:00", **overrides):
     """Book the world's client for the 60-minute service with the first staff member."""
-    arguments = {
-        "client_id": world.client_id,
-        "service_id": world.service_id,
-        "staff_id": world.staff_ids[0],
-        "starts_at": local(DAY, hhmm),
-        "now": clock.now(),
-        "admin_ids": [ADMIN_ID],
-    } | overrides
-    return await create_booking(session, **arguments)
+    arguments = {"starts_at": local(DAY, hhmm), "now": clock.now(), "admin_ids": [ADMIN_ID]}
+    return await factories.book(session, world, **(arguments | overrides))
 
 
 async def client_actor(session: AsyncSession, client_id: int) -> Actor:

@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import OutboxMessage, OutboxStatus
-from db.services.booking import Actor, create_booking, reschedule_booking
+from db.services.booking import Actor, reschedule_booking
 from db.services.notifications import Kind
 from tests.conftest import FrozenClock
-from tests.factories import World, local, make_world
+from tests.factories import World, book, local, make_world
 from tests.outbox_support import make_sender
 from tests.stub_session import StubSession
 
@@ -36,14 +36,7 @@ async def test_a_booking_moved_away_and_back_gets_its_reminders_again(
 ) -> None:
     world: World = await make_world(session)
     original = local(DAY, "12:00")
-    booking = await create_booking(
-        session,
-        client_id=world.client_id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
-        starts_at=original,
-        now=clock.now(),
-    )
+    booking = await book(session, world, starts_at=original, now=clock.now())
     await session.commit()
     for start in (local(DAY, "16:00"), original):
         await reschedule_booking(
@@ -62,14 +55,7 @@ async def test_moving_to_another_staff_member_tells_both(
     session: AsyncSession, sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock
 ) -> None:
     world: World = await make_world(session)
-    booking = await create_booking(
-        session,
-        client_id=world.client_id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
-        starts_at=local(DAY, "12:00"),
-        now=clock.now(),
-    )
+    booking = await book(session, world, starts_at=local(DAY, "12:00"), now=clock.now())
     await session.commit()
     await reschedule_booking(
         session,

@@ -7,10 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BookingStatus, BusinessSettings, Client
-from db.services.booking import create_booking
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import ADDRESS, TOMORROW, Chat, bookings_of, client_of
-from tests.factories import World, local, make_client
+from tests.factories import World, book, local, make_client
 
 
 async def test_about_shows_contacts_hours_and_the_venue(
@@ -50,19 +49,13 @@ async def test_a_client_sees_and_erases_their_data(
     client = await make_client(
         session, name="Ivan Petrov", telegram_id=chat.user_id, phone="+79161234567"
     )
-    past = await create_booking(
-        session,
-        client_id=client.id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
-        starts_at=local(TOMORROW, "10:00"),
-        now=clock.now(),
+    past = await book(
+        session, world, client_id=client.id, starts_at=local(TOMORROW, "10:00"), now=clock.now()
     )
-    upcoming = await create_booking(
+    upcoming = await book(
         session,
+        world,
         client_id=client.id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
         starts_at=local(TOMORROW.replace(day=28), "10:00"),
         now=clock.now(),
     )

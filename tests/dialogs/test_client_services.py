@@ -6,7 +6,6 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.services.booking import create_booking
 from db.services.clients import (
     ClientGone,
     InvalidName,
@@ -23,7 +22,7 @@ from db.services.clients import (
 from db.services.ics import booking_ics
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import ADDRESS, TOMORROW
-from tests.factories import World, local, make_world
+from tests.factories import World, book, local, make_world
 
 
 @pytest.mark.parametrize(
@@ -86,21 +85,9 @@ async def test_erasing_keeps_past_visits_and_cancels_upcoming_ones(
     session: AsyncSession, clock: FrozenClock
 ) -> None:
     world: World = await make_world(session)
-    past = await create_booking(
-        session,
-        client_id=world.client_id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
-        starts_at=local(TOMORROW, "10:00"),
-        now=clock.now(),
-    )
-    later = await create_booking(
-        session,
-        client_id=world.client_id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
-        starts_at=local(TOMORROW.replace(day=27), "10:00"),
-        now=clock.now(),
+    past = await book(session, world, starts_at=local(TOMORROW, "10:00"), now=clock.now())
+    later = await book(
+        session, world, starts_at=local(TOMORROW.replace(day=27), "10:00"), now=clock.now()
     )
     # Within the client's cancel deadline of the later visit too: erasure still cancels.
     clock.set(local(TOMORROW.replace(day=27), "09:00"))
@@ -119,14 +106,7 @@ async def test_the_calendar_file_has_the_visit_in_utc(
     session: AsyncSession, clock: FrozenClock
 ) -> None:
     world = await make_world(session, address=ADDRESS)
-    booking = await create_booking(
-        session,
-        client_id=world.client_id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
-        starts_at=local(TOMORROW, "10:00"),
-        now=clock.now(),
-    )
+    booking = await book(session, world, starts_at=local(TOMORROW, "10:00"), now=clock.now())
     ics = await booking_ics(session, booking.id, summary="Visit to Zapis", now=clock.now())
 
     (event,) = Calendar.from_ical(ics).walk("VEVENT")

@@ -6,10 +6,9 @@ from aiogram.methods import AnswerCallbackQuery
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Service
-from db.services.booking import create_booking
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, button_data, client_of
-from tests.factories import World, local, make_client
+from tests.factories import World, book, local, make_client
 
 
 async def test_a_slot_taken_meanwhile_brings_back_a_fresh_time_grid(
@@ -26,11 +25,10 @@ async def test_a_slot_taken_meanwhile_brings_back_a_fresh_time_grid(
     assert "Проверьте" in chat.text
 
     async with sessionmaker() as other:  # another client is quicker
-        await create_booking(
+        await book(
             other,
+            world,
             client_id=world.other_client_id,
-            service_id=world.service_id,
-            staff_id=world.staff_ids[0],
             starts_at=local(TOMORROW, "10:00"),
             now=clock.now(),
         )
@@ -56,11 +54,10 @@ async def test_a_time_tapped_after_it_was_taken_is_refused_on_the_spot(
     await chat.tap("Haircut · .*")
     await chat.tap("Staff 1")
     await chat.tap("24")
-    await create_booking(
+    await book(
         session,
+        world,
         client_id=world.other_client_id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
         starts_at=local(TOMORROW, "10:00"),
         now=clock.now(),
     )
@@ -87,13 +84,8 @@ async def test_forged_callback_data_is_answered_and_harmless(
     chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
 ) -> None:
     someone = await make_client(session, name="Maria", telegram_id=777)
-    theirs = await create_booking(
-        session,
-        client_id=someone.id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
-        starts_at=local(TOMORROW, "10:00"),
-        now=clock.now(),
+    theirs = await book(
+        session, world, client_id=someone.id, starts_at=local(TOMORROW, "10:00"), now=clock.now()
     )
     theirs_id = theirs.id
     await session.commit()

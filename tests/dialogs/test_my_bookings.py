@@ -7,10 +7,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import BookingStatus
-from db.services.booking import create_booking
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
-from tests.factories import World, local, make_client
+from tests.factories import World, book, local, make_client
 
 
 async def booked(
@@ -18,13 +17,8 @@ async def booked(
 ) -> int:
     """A client of this chat with one booking tomorrow (Staff 1, Haircut); returns its id."""
     client = await make_client(session, name="Ivan", telegram_id=chat.user_id)
-    booking = await create_booking(
-        session,
-        client_id=client.id,
-        service_id=world.service_id,
-        staff_id=world.staff_ids[0],
-        starts_at=local(TOMORROW, at),
-        now=clock.now(),
+    booking = await book(
+        session, world, client_id=client.id, starts_at=local(TOMORROW, at), now=clock.now()
     )
     await session.commit()
     return booking.id
