@@ -12,7 +12,7 @@ from datetime import datetime
 
 import phonenumbers
 from babel.core import get_global
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Booking, Client
@@ -84,8 +84,29 @@ def normalize_phone(raw: str, *, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_KNOWN_CLIENTS = "zapis.clients_by_telegram_id"  # in `Session.info`: this update's lookups
+
+
 async def get_client(session: AsyncSession, telegram_id: int) -> Client | None:
-    return await session.scalar(select(Client).where(Client.telegram_id == telegram_id))
+    """The client of a Telegram user, read once per session.
+
+    A dialog update asks in its handler and again in its getter; the identity
+    map cannot answer (the lookup is not by primary key), so the row is
+    remembered for the session. A remembered row no longer carrying the id
+    (erased meanwhile) is not trusted.
+    """
+    client = _known_clients(session).get(telegram_id)
+    # The loaded state only: an expired row (after a rollback) must not lazy-load here.
+    if client is not None and inspect(client).dict.get("telegram_id") == telegram_id:
+        return client
+    client = await session.scalar(select(Client).where(Client.telegram_id == telegram_id))
+    if client is not None:
+        _known_clients(session)[telegram_id] = client
+    return client
+
+
+def _known_clients(session: AsyncSession) -> dict[int, Client]:
+    return session.info.setdefault(_KNOWN_CLIENTS, {})
 
 
 async def get_or_create_client(
@@ -109,6 +130,7 @@ async def get_or_create_client(
         )
         session.add(client)
         await session.flush()
+        _known_clients(session)[telegram_id] = client
     return client
 
 
