@@ -64,6 +64,7 @@ __all__ = [
     "BookingView",
     "booking_details",
     "cancel_booking",
+    "changeable_booking",
     "complete_booking",
     "confirm_booking",
     "create_booking",
@@ -289,10 +290,12 @@ async def _check_client_deadline(
         raise PastCancelDeadline
 
 
-async def _changeable(
+async def changeable_booking(
     session: AsyncSession, *, booking_id: int, actor: Actor, now: datetime
 ) -> Booking:
-    """An active booking the actor may cancel or move right now."""
+    """An active booking the actor may cancel or move right now, else the refusal
+    (not found, not yours, not active, past the deadline). Screens ask it before
+    sending a client through the calendar; cancel and reschedule start with it."""
     booking = await _load_for_change(session, booking_id)
     await _authorize(session, booking, actor)
     if booking.status not in ACTIVE_STATUSES:
@@ -441,7 +444,7 @@ async def cancel_booking(
     admin_ids: Sequence[int] = (),
 ) -> Booking:
     """Cancel: a client their own booking up to the deadline; staff, admin, system any time."""
-    booking = await _changeable(session, booking_id=booking_id, actor=actor, now=now)
+    booking = await changeable_booking(session, booking_id=booking_id, actor=actor, now=now)
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_by = actor.kind
     booking.cancel_reason = _clean_text(reason)
@@ -469,7 +472,7 @@ async def reschedule_booking(
     The new slot may overlap the booking's own old one. On any refusal the
     booking stays exactly as it was, in the database and in the session.
     """
-    booking = await _changeable(session, booking_id=booking_id, actor=actor, now=now)
+    booking = await changeable_booking(session, booking_id=booking_id, actor=actor, now=now)
     new_staff_id = booking.staff_id if staff_id is None else staff_id
     if starts_at == booking.starts_at and new_staff_id == booking.staff_id:
         return booking  # a repeated tap: already there

@@ -9,7 +9,7 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button
 
 from db.models import Booking
-from db.services.booking import Actor, cancel_booking, get_client_booking, reschedule_booking
+from db.services.booking import Actor, cancel_booking, changeable_booking, get_client_booking
 from db.services.errors import BookingError, BookingNotFound
 from dialogs.booking import keys as booking_keys
 from dialogs.common import (
@@ -91,21 +91,11 @@ async def start_reschedule(manager: DialogManager, booking_id: int) -> None:
 
 
 async def _movable(manager: DialogManager, booking_id: int) -> Booking:
-    """The client's booking if they may still move it, else the booking service's refusal.
-
-    Asked of the booking service itself: moving a booking to where it already is
-    changes nothing but runs every check (owner, status, deadline), so the rules
-    live in one place and the client is not sent through the calendar in vain.
-    """
+    """The client's booking if they may still move it, else the booking service's
+    refusal, so the client is not sent through the calendar in vain."""
     client = await current_client(manager)
-    session = db_session(manager)
-    booking = await get_client_booking(session, booking_id=booking_id, client_id=client.id)
-    return await reschedule_booking(
-        session,
-        booking_id=booking.id,
-        actor=Actor.client(client),
-        starts_at=booking.starts_at,
-        now=now(manager),
+    return await changeable_booking(
+        db_session(manager), booking_id=booking_id, actor=Actor.client(client), now=now(manager)
     )
 
 
