@@ -4,6 +4,11 @@ Every search runs a handful of small reads, so the statements are built once
 at import (values go in as bound parameters) and read plain columns with Core,
 never ORM objects. Bookings, the bulk of the data, come back as epoch seconds
 computed by the database, one row per staff member (see `_BUSY`).
+
+What a client browses (`free_days_for`, `free_times_for`) takes the rules and
+hours from the in-memory snapshot (`db.services.snapshot`) and reads only
+bookings; what a booking is checked against (`check_slot`, `pick_staff`) is
+read fresh, in the booking's transaction.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from db.services.availability import (
     working_periods,
 )
 from db.services.business import get_business
+from db.services.snapshot import BusinessView, StaffView, snapshot
 
 LONGEST_BOOKING = timedelta(days=1)
 """No booking holds a staff member longer than this (duration + buffer; the
@@ -130,6 +136,10 @@ _SETTINGS = (
 
 async def _settings(session: AsyncSession) -> list[Any]:
     business = await get_business(session)
+    return _settings_of(business)
+
+
+def _settings_of(business: BusinessSettings | BusinessView) -> list[Any]:
     return [getattr(business, column.key) for column in _SETTINGS]
 
 
@@ -164,10 +174,6 @@ def _service_staff_statement(*columns: Any) -> Select[Any]:
 
 _SERVICE_STAFF = _service_staff_statement(Staff)
 _SERVICE_STAFF_IDS = _service_staff_statement(Staff.id)
-# A search's first read: who, how long, and the business settings in one round trip.
-_SEARCH = _service_staff_statement(
-    Staff.id, Service.duration_minutes, Service.buffer_after_minutes, *_SETTINGS
-).outerjoin(BusinessSettings, BusinessSettings.id == 1)
 
 
 async def service_staff(session: AsyncSession, service_id: int) -> list[Staff]:
@@ -217,26 +223,26 @@ async def free_days_for(
     found = await _search(session, service_id, staff_id, now)
     if found is None:
         return []
-    rules, staff_ids = found
+    rules, staff = found
     first, last = max(first, rules.today), min(last, rules.last_day)
     if first > last:
         return []
-    hours = await _hours(session, staff_ids, first, last)
+    hours = [_Hours.of(member, first, last) for member in staff]
     undecided = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     free: set[date] = set()
-    for batch in _rounds(staff_ids):
-        free.update(await _offered_days(session, rules, [hours[i] for i in batch], undecided))
+    for batch in _rounds(hours):
+        free.update(await _offered_days(session, rules, batch, undecided))
         undecided = [day for day in undecided if day not in free]
         if not undecided:
             break
     return sorted(free)
 
 
-def _rounds(staff_ids: list[int]) -> Iterator[list[int]]:
+def _rounds(staff: list[_Hours]) -> Iterator[list[_Hours]]:
     """Staff in growing batches: 1, 1, 2, 4, 8, …"""
     start, size = 0, 1
-    while start < len(staff_ids):
-        yield staff_ids[start : start + size]
+    while start < len(staff):
+        yield staff[start : start + size]
         start += size
         size = max(start, 1)
 
@@ -270,10 +276,11 @@ async def free_times_for(
     found = await _search(session, service_id, staff_id, now)
     if found is None:
         return []
-    rules, staff_ids = found
+    rules, staff = found
     if not rules.today <= day <= rules.last_day:
         return []
-    calendars = await load_calendars(session, staff_ids, day, day, rules.zone)
+    busy = await _busy(session, [member.id for member in staff], day, day, rules.zone, None)
+    calendars = [_Hours.of(member, day, day).with_busy(busy[member.id]) for member in staff]
     if staff_id is not None:
         return free_starts(calendars[0], rules, day)
     return [slot.start for slot in free_starts_any(calendars, rules, day)]
@@ -321,18 +328,20 @@ async def pick_staff(
 
 async def _search(
     session: AsyncSession, service_id: int, staff_id: int | None, now: datetime
-) -> tuple[SlotRules, list[int]] | None:
-    """Rules and whose calendars to search; None when the service or staff is off."""
-    rows = (await session.execute(_SEARCH, {"service_id": service_id})).all()
-    staff_ids = [row[0] for row in rows]
-    if staff_id is not None:
-        staff_ids = [staff_id] if staff_id in staff_ids else []
-    if not staff_ids:
+) -> tuple[SlotRules, list[StaffView]] | None:
+    """Rules and whose calendars to search, from the snapshot (what a client
+    browses); None when the service or staff member is off."""
+    offered = await snapshot(session)
+    service = offered.service(service_id)
+    if service is None:
         return None
-    _, duration, buffer, *settings = rows[0]
-    if settings[0] is None:  # no settings row yet: get_business makes it
-        settings = await _settings(session)
-    return _rules(duration, buffer, now, settings), staff_ids
+    staff = offered.staff_of(service_id)
+    if staff_id is not None:
+        staff = [member for member in staff if member.id == staff_id]
+    if not staff:
+        return None
+    settings = _settings_of(offered.business)
+    return _rules(service.duration_minutes, service.buffer_after_minutes, now, settings), staff
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,6 +356,12 @@ class _Hours:
         return StaffCalendar.from_spans(
             self.staff_id, tuple(self.weekly), tuple(self.exceptions), busy_spans
         )
+
+    @classmethod
+    def of(cls, member: StaffView, first: date, last: date) -> _Hours:
+        """From the snapshot, for local days [first, last] (see `_HOURS`)."""
+        exceptions = member.exceptions_touching(first, last + timedelta(days=1))
+        return cls(member.id, list(member.weekly), exceptions)
 
     @property
     def bare(self) -> StaffCalendar:
