@@ -13,6 +13,7 @@ read fresh, in the booking's transaction.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -91,9 +92,41 @@ def _epoch_postgresql(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -
 
 @compiles(EpochSeconds, "sqlite")
 def _epoch_sqlite(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
-    # SQLite stores instants as UTC text; strftime('%s') reads it as UTC.
+    # SQLite stores instants as UTC text, which both functions read as UTC;
+    # unixepoch() (3.38+) reads a month of bookings a quarter faster.
     (column,) = element.clauses
+    if sqlite3.sqlite_version_info >= (3, 38):
+        return compiler.process(func.unixepoch(column), **kw)
     return compiler.process(cast(func.strftime("%s", column), Integer), **kw)
+
+
+class NotIndexed(FunctionElement[Any]):
+    """A column the database must not pick an index by (SQLite: `+column`).
+
+    Without statistics SQLite prefers an equality on `status` to the range on
+    (staff_id, starts_at) and reads every active booking: a day of 20 staff
+    took 3.2 ms instead of 0.3 ms. PostgreSQL plans by statistics; it gets the
+    plain column.
+    """
+
+    inherit_cache = True
+    name = "not_indexed"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(NotIndexed)
+def _not_indexed_default(element: NotIndexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    return compiler.process(column, **kw)
+
+
+@compiles(NotIndexed, "sqlite")
+def _not_indexed_sqlite(element: NotIndexed, compiler: SQLCompiler, **kw: Any) -> str:
+    (column,) = element.clauses
+    return "+" + compiler.process(column, **kw)
 
 
 class JoinedText(FunctionElement[str]):
@@ -419,7 +452,7 @@ NO_BOOKING = 0
 
 _ACTIVE_BOOKINGS = (
     Booking.staff_id.in_(bindparam("ids", expanding=True)),
-    Booking.status.in_(ACTIVE_STATUSES),
+    NotIndexed(Booking.status).in_(ACTIVE_STATUSES),
     Booking.id != bindparam("exclude"),
 )
 
