@@ -6,7 +6,7 @@ import pytest
 from aiogram import Dispatcher
 from aiogram_dialog.test_tools import BotClient, MockMessageManager
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from bot.config import Settings
 from bot.factory import create_dispatcher
@@ -151,4 +151,23 @@ async def test_a_new_phone_keeps_the_cached_language(dp, sessionmaker, session) 
         changed = await changing.get(Client, client.id)
         await set_phone(changing, changed, "+7 900 765-43-21", timezone="Europe/Moscow")
         await changing.commit()
+    assert len(the_cache(dp)) == 1
+
+
+async def test_a_new_client_is_remembered_without_reading_it_back(dp, engine) -> None:
+    telegram = StubSession()
+    user = BotClient(dp, user_id=USER_ID, chat_id=USER_ID, bot=stub_bot(telegram))
+    await user.send("/start")  # registers the client
+    locale_reads: list[str] = []
+
+    def count(_conn, _cursor, statement: str, *_args) -> None:
+        if "clients.locale" in statement and statement.lstrip().upper().startswith("SELECT"):
+            locale_reads.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await user.send("/help")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert locale_reads == []
     assert len(the_cache(dp)) == 1

@@ -5,7 +5,8 @@ every update (a tenth of a booking flow's queries, and on SQLite the reason an
 update that needs nothing else still took the write lock), so it is cached per
 dispatcher. A new client, a changed language or an erased client forgets its
 user at flush and again after the commit, whatever code made the change (the
-language dialog, erasing the client's data). The entries also expire: with
+language dialog, erasing the client's data); after the commit the committed
+value is kept, so a new client's next tap needs no query. The entries also expire: with
 several bot processes, each has its own cache, and a change made in one reaches
 the others within the TTL.
 """
@@ -74,6 +75,10 @@ class LocaleCache:
         for user_id in user_ids:
             self._entries.pop(user_id, None)
 
+    def remember(self, user_id: int, locale: str | None) -> None:
+        """A value just committed: what the next load would read anyway."""
+        self._store(user_id, locale, self.clock())
+
     def _store(self, user_id: int, locale: str | None, now: float) -> None:
         entries = self._entries
         entries.pop(user_id, None)
@@ -103,7 +108,8 @@ def _forget_changed_client(
     _mapper: Mapper[Client], _connection: Connection, client: Client
 ) -> None:
     """Forget the client's user at flush and after the commit: an update that read the
-    old value in between (PostgreSQL lets it) must not keep it."""
+    old value in between (PostgreSQL lets it) must not keep it. After the commit the
+    new value is known, so it is kept: a new client's next tap needs no query."""
     session = object_session(client)
     cache: LocaleCache | None = session.info.get(CACHE_KEY) if session is not None else None
     if session is None or cache is None:
@@ -114,6 +120,8 @@ def _forget_changed_client(
 
     def after_commit(_session: Session) -> None:
         cache.forget(user_ids)
+        if client.telegram_id and inspect(client).persistent:
+            cache.remember(client.telegram_id, client.locale)
 
     event.listen(session, "after_commit", after_commit, once=True)
 
