@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from db.clock import Clock
 from db.models import Client
-from db.services.business import get_business
+from db.services.catalog import business_profile
 from db.services.clients import get_or_create_client
 from db.services.errors import BookingError, PastCancelDeadline
 from dialogs.states import MainMenuSG
@@ -230,7 +230,7 @@ async def refusal_text(manager: DialogManager, error: BookingError) -> str:
     i18n = translator(manager)
     text = i18n(error.i18n_key)
     if isinstance(error, PastCancelDeadline):
-        business = await get_business(db_session(manager))
+        business = await business_profile(db_session(manager))
         if business.phone:
             text = f"{text}\n{i18n('booking-call-us', phone=business.phone)}"
     return text

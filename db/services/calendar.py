@@ -64,7 +64,7 @@ from db.services.availability import (
     working_periods,
 )
 from db.services.business import get_business
-from db.services.snapshot import BusinessView, StaffView, snapshot
+from db.services.snapshot import BusinessView, ServiceView, Snapshot, StaffView, snapshot
 
 LONGEST_BOOKING = timedelta(days=1)
 """No booking holds a staff member longer than this (duration + buffer; the
@@ -359,6 +359,23 @@ async def pick_staff(
     return choose_staff(free, load, order)
 
 
+async def browse_rules(
+    session: AsyncSession, service_id: int | None, now: datetime
+) -> SlotRules | None:
+    """The search rules for an active service as screens show them (from the
+    snapshot); None when the service is off or unknown."""
+    offered = await snapshot(session)
+    service = offered.service(service_id)
+    if service is None:
+        return None
+    return _snapshot_rules(offered, service, now)
+
+
+def _snapshot_rules(offered: Snapshot, service: ServiceView, now: datetime) -> SlotRules:
+    settings = _settings_of(offered.business)
+    return _rules(service.duration_minutes, service.buffer_after_minutes, now, settings)
+
+
 async def _search(
     session: AsyncSession, service_id: int, staff_id: int | None, now: datetime
 ) -> tuple[SlotRules, list[StaffView]] | None:
@@ -373,8 +390,7 @@ async def _search(
         staff = [member for member in staff if member.id == staff_id]
     if not staff:
         return None
-    settings = _settings_of(offered.business)
-    return _rules(service.duration_minutes, service.buffer_after_minutes, now, settings), staff
+    return _snapshot_rules(offered, service, now), staff
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,38 +1,43 @@
-"""What the business offers, as clients see it: active services and opening hours."""
+"""What the business offers, as clients see it: active services, staff and opening
+hours, read from the in-memory snapshot (`db.services.snapshot`).
+
+For screens only: whatever a booking is checked against is read fresh by the
+booking service.
+"""
 
 from __future__ import annotations
 
 from datetime import time
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Service, Staff, WorkingInterval, staff_services
+from db.services.snapshot import BusinessView, ServiceView, StaffView, snapshot
 
 
-async def active_services(session: AsyncSession, *, staff_id: int | None = None) -> list[Service]:
+async def business_profile(session: AsyncSession) -> BusinessView:
+    """Name, contacts and settings, as screens show them."""
+    return (await snapshot(session)).business
+
+
+async def active_services(
+    session: AsyncSession, *, staff_id: int | None = None
+) -> list[ServiceView]:
     """Active services someone active does (only `staff_id`'s, when given), in menu order."""
-    statement = (
-        select(Service)
-        .join(staff_services, staff_services.c.service_id == Service.id)
-        .join(Staff, Staff.id == staff_services.c.staff_id)
-        .where(Service.active.is_(True), Staff.active.is_(True))
-        .group_by(Service.id)
-        .order_by(Service.sort_order, Service.id)
-    )
-    if staff_id is not None:
-        statement = statement.where(Staff.id == staff_id)
-    return list(await session.scalars(statement))
+    services = (await snapshot(session)).services.values()
+    return [s for s in services if staff_id is None or staff_id in s.staff_ids]
 
 
-async def get_active_service(session: AsyncSession, service_id: int) -> Service | None:
-    service = await session.get(Service, service_id)
-    return service if service is not None and service.active else None
+async def get_active_service(session: AsyncSession, service_id: int | None) -> ServiceView | None:
+    return (await snapshot(session)).service(service_id)
 
 
-async def get_active_staff(session: AsyncSession, staff_id: int) -> Staff | None:
-    staff = await session.get(Staff, staff_id)
-    return staff if staff is not None and staff.active else None
+async def get_active_staff(session: AsyncSession, staff_id: int | None) -> StaffView | None:
+    return (await snapshot(session)).staff_member(staff_id)
+
+
+async def offered_staff(session: AsyncSession, service_id: int) -> list[StaffView]:
+    """Active staff who do the active service, by (sort_order, id); none if it is off."""
+    return (await snapshot(session)).staff_of(service_id)
 
 
 async def opening_hours(session: AsyncSession) -> dict[int, tuple[time, time]]:
@@ -40,14 +45,9 @@ async def opening_hours(session: AsyncSession) -> dict[int, tuple[time, time]]:
 
     A summary for the "About" page; the real free times come from the calendar.
     """
-    rows = await session.execute(
-        select(
-            WorkingInterval.weekday,
-            func.min(WorkingInterval.start_time),
-            func.max(WorkingInterval.end_time),
-        )
-        .join(Staff, Staff.id == WorkingInterval.staff_id)
-        .where(Staff.active.is_(True))
-        .group_by(WorkingInterval.weekday)
-    )
-    return {weekday: (start, end) for weekday, start, end in rows}
+    hours: dict[int, tuple[time, time]] = {}
+    for member in (await snapshot(session)).staff.values():
+        for interval in member.weekly:
+            start, end = hours.get(interval.weekday, (interval.start, interval.end))
+            hours[interval.weekday] = (min(start, interval.start), max(end, interval.end))
+    return hours

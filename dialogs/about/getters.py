@@ -7,8 +7,7 @@ from typing import Any
 from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.services.business import get_business
-from db.services.catalog import opening_hours
+from db.services.catalog import business_profile, opening_hours
 from dialogs.common import formatter, optional_lines
 from locales import Translator
 
@@ -16,7 +15,7 @@ from locales import Translator
 async def about(
     dialog_manager: DialogManager, session: AsyncSession, i18n: Translator, **_: Any
 ) -> dict[str, Any]:
-    business = await get_business(session)
+    business = await business_profile(session)
     fmt = formatter(dialog_manager)
     hours = await opening_hours(session)
     names = fmt.weekday_names()

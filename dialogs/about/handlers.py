@@ -6,12 +6,12 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.kbd import Button
 
-from db.services.business import get_business
+from db.services.catalog import business_profile
 from dialogs.common import db_session
 
 
 async def on_location(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    business = await get_business(db_session(manager))
+    business = await business_profile(db_session(manager))
     if business.latitude is None or business.longitude is None:
         return
     await manager.middleware_data["bot"].send_venue(

@@ -9,11 +9,17 @@ from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.clock import Clock
-from db.models import BookingStatus, Service
+from db.models import BookingStatus
 from db.services.booking import booking_details
-from db.services.business import get_business
-from db.services.calendar import free_days_for, free_times_for, load_rules, service_staff
-from db.services.catalog import active_services, get_active_service, get_active_staff
+from db.services.calendar import browse_rules, free_days_for, free_times_for
+from db.services.catalog import (
+    active_services,
+    business_profile,
+    get_active_service,
+    get_active_staff,
+    offered_staff,
+)
+from db.services.snapshot import ServiceView
 from dialogs.booking import keys
 from dialogs.booking.month_grid import (
     GRID_FREE,
@@ -27,7 +33,7 @@ from dialogs.common import current_client, duration_text, formatter, optional_li
 from locales import Translator
 
 
-def service_label(service: Service, i18n: Translator, price: str) -> str:
+def service_label(service: ServiceView, i18n: Translator, price: str) -> str:
     return i18n(
         "booking-service-item",
         name=service.name,
@@ -40,7 +46,7 @@ async def services(
     dialog_manager: DialogManager, session: AsyncSession, i18n: Translator, **_: Any
 ) -> dict[str, Any]:
     data = dialog_manager.dialog_data
-    business = await get_business(session)
+    business = await business_profile(session)
     fmt = formatter(dialog_manager)
     offered = await active_services(session, staff_id=data.get(keys.PRESET_STAFF_ID))
     items = [
@@ -52,7 +58,7 @@ async def services(
 
 async def staff(dialog_manager: DialogManager, session: AsyncSession, **_: Any) -> dict[str, Any]:
     service_id = dialog_manager.dialog_data.get(keys.SERVICE_ID)
-    members = await service_staff(session, service_id) if service_id else []
+    members = await offered_staff(session, service_id) if service_id else []
     return {
         "staff": [(member.id, member.name) for member in members],
         "has_staff": bool(members),
@@ -64,10 +70,8 @@ async def _choice(manager: DialogManager, session: AsyncSession) -> dict[str, An
     """The service and staff member chosen so far, by name."""
     i18n: Translator = manager.middleware_data["i18n"]
     data = manager.dialog_data
-    service = await get_active_service(session, data.get(keys.SERVICE_ID) or 0)
-    member = (
-        await get_active_staff(session, data[keys.STAFF_ID]) if data.get(keys.STAFF_ID) else None
-    )
+    service = await get_active_service(session, data.get(keys.SERVICE_ID))
+    member = await get_active_staff(session, data.get(keys.STAFF_ID))
     return {
         "service": service.name if service else "",
         "duration": duration_text(i18n, service.duration_minutes) if service else "",
@@ -90,15 +94,14 @@ async def days(
     data = dialog_manager.dialog_data
     fmt = formatter(dialog_manager)
     now = clock.now()
-    service = await get_active_service(session, data.get(keys.SERVICE_ID) or 0)
+    rules = await browse_rules(session, data.get(keys.SERVICE_ID), now)
     free: list[date] = []
     month = _month_start(now.astimezone(fmt.zone).date())
     first_month = last_month = month
-    if service is not None:
-        rules = await load_rules(session, service, now)
+    if rules is not None:
         free = await free_days_for(
             session,
-            service_id=service.id,
+            service_id=data[keys.SERVICE_ID],
             staff_id=data.get(keys.STAFF_ID),
             first=rules.today,
             last=rules.last_day,
@@ -168,9 +171,9 @@ async def confirm(
 ) -> dict[str, Any]:
     data = dialog_manager.dialog_data
     fmt = formatter(dialog_manager)
-    business = await get_business(session)
+    business = await business_profile(session)
     client = await current_client(dialog_manager)
-    service = await get_active_service(session, data.get(keys.SERVICE_ID) or 0)
+    service = await get_active_service(session, data.get(keys.SERVICE_ID))
     starts_at = datetime.fromisoformat(data[keys.STARTS_AT]) if data.get(keys.STARTS_AT) else None
     result: dict[str, Any] = {
         **await _choice(dialog_manager, session),
@@ -196,7 +199,7 @@ async def done(
     dialog_manager: DialogManager, session: AsyncSession, i18n: Translator, **_: Any
 ) -> dict[str, Any]:
     fmt = formatter(dialog_manager)
-    business = await get_business(session)
+    business = await business_profile(session)
     view = await booking_details(session, dialog_manager.dialog_data[keys.BOOKING_ID])
     return {
         "service": view.service_name,

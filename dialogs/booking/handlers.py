@@ -12,9 +12,7 @@ from aiogram_dialog.widgets.kbd import Button
 
 from db.models import Booking
 from db.services.booking import Actor, create_booking, get_client_booking, reschedule_booking
-from db.services.business import get_business
-from db.services.calendar import service_staff
-from db.services.catalog import get_active_service
+from db.services.catalog import business_profile, get_active_service, offered_staff
 from db.services.clients import ClientDataError, set_name, set_phone, set_shared_phone
 from db.services.errors import (
     BookingError,
@@ -86,7 +84,7 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
 
 
 async def _does_service(manager: DialogManager, staff_id: int, service_id: int) -> bool:
-    members = await service_staff(db_session(manager), service_id)
+    members = await offered_staff(db_session(manager), service_id)
     return any(member.id == staff_id for member in members)
 
 
@@ -146,7 +144,7 @@ async def on_month(
 
 async def on_day(callback: CallbackQuery, widget: Any, manager: DialogManager, day: date) -> None:
     data = manager.dialog_data
-    if await get_active_service(db_session(manager), data.get(keys.SERVICE_ID) or 0) is None:
+    if await get_active_service(db_session(manager), data.get(keys.SERVICE_ID)) is None:
         await _choice_gone(manager)
         return
     data[keys.DAY] = day.isoformat()
@@ -317,7 +315,7 @@ async def _book(manager: DialogManager, client_id: int, actor: Actor) -> Booking
 
 async def _send_calendar_file(manager: DialogManager, booking: Booking) -> None:
     i18n = translator(manager)
-    business = await get_business(db_session(manager))
+    business = await business_profile(db_session(manager))
     ics = await booking_ics(
         db_session(manager),
         booking.id,

@@ -7,9 +7,9 @@ from typing import Any
 from aiogram.types import User
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.services.business import get_business
+from db.services.catalog import business_profile
 
 
 async def greeting(session: AsyncSession, event_from_user: User, **_: Any) -> dict[str, Any]:
-    business = await get_business(session)
+    business = await business_profile(session)
     return {"name": event_from_user.first_name, "business": business.name}

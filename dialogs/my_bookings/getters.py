@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.clock import Clock
 from db.models import Booking
 from db.services.booking import booking_details, past_bookings, upcoming_bookings
-from db.services.business import get_business
-from db.services.catalog import get_active_service
+from db.services.catalog import business_profile, get_active_service
 from dialogs.common import current_client, duration_text, formatter, optional_lines
 from dialogs.my_bookings import keys
 from locales import Translator
@@ -44,7 +43,7 @@ async def detail(
     **_: Any,
 ) -> dict[str, Any]:
     fmt = formatter(dialog_manager)
-    business = await get_business(session)
+    business = await business_profile(session)
     view = await booking_details(session, dialog_manager.dialog_data[keys.BOOKING_ID])
     upcoming_active = view.is_active and view.ends_at > clock.now()
     return {
