@@ -2,7 +2,8 @@
 
 The booking service calls one of these hooks inside its transaction; they only
 write outbox rows (ids and a kind, no rendered text: the text is rendered at
-send time in the recipient's current language). Delivery is `scheduler/`'s job.
+send time in the recipient's current language), each hook's rows in one INSERT.
+Delivery is `scheduler/`'s job.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from db.models import (
     Staff,
 )
 from db.services.business import get_business
-from db.services.outbox import drop_pending, enqueue
+from db.services.outbox import Message, drop_pending, enqueue, enqueue_all
 
 
 class Kind:
@@ -54,7 +55,9 @@ async def _client_chat(session: AsyncSession, booking: Booking) -> int | None:
 
 
 async def _staff_chat(session: AsyncSession, staff_id: int) -> int | None:
-    return await session.scalar(select(Staff.telegram_id).where(Staff.id == staff_id))
+    # By primary key, like the client: no query when the caller holds the row.
+    staff = await session.get(Staff, staff_id)
+    return None if staff is None else staff.telegram_id
 
 
 async def _staff_chats(session: AsyncSession, booking: Booking, admin_ids: list[int]) -> list[int]:
@@ -65,7 +68,7 @@ async def _staff_chats(session: AsyncSession, booking: Booking, admin_ids: list[
     return chats
 
 
-async def _schedule_reminders(session: AsyncSession, booking: Booking, now: datetime) -> None:
+async def _reminders(session: AsyncSession, booking: Booking, now: datetime) -> list[Message]:
     """One reminder per configured offset still ahead of this start time.
 
     No dedup key: a move drops the pending ones first (in the same transaction),
@@ -76,23 +79,25 @@ async def _schedule_reminders(session: AsyncSession, booking: Booking, now: date
     """
     chat_id = await _client_chat(session, booking)
     if chat_id is None:
-        return
+        return []
     business = await get_business(session)
+    reminders = []
     for offset in sorted(set(business.reminder_offsets_minutes), reverse=True):
         due_at = booking.starts_at - timedelta(minutes=offset)
-        if due_at <= now:
-            continue
-        await enqueue(
-            session,
-            kind=Kind.REMINDER,
-            chat_id=chat_id,
-            due_at=due_at,
-            booking_id=booking.id,
-            payload={"offset_minutes": offset},
-        )
+        if due_at > now:
+            reminders.append(
+                Message(
+                    Kind.REMINDER,
+                    chat_id,
+                    due_at,
+                    booking_id=booking.id,
+                    payload={"offset_minutes": offset},
+                )
+            )
+    return reminders
 
 
-async def _notify(
+async def _notices(
     session: AsyncSession,
     booking: Booking,
     now: datetime,
@@ -100,22 +105,23 @@ async def _notify(
     client_kind: str | None,
     staff_kind: str,
     admin_ids: list[int],
-) -> None:
-    # Look everyone up before adding rows, so the rows go out in one batched INSERT.
-    staff_chats = await _staff_chats(session, booking, admin_ids)
+) -> list[Message]:
+    """Messages due now: to the client (unless `client_kind` is None), then to staff."""
+    notices = []
     if client_kind is not None and (chat_id := await _client_chat(session, booking)) is not None:
-        await enqueue(session, kind=client_kind, chat_id=chat_id, due_at=now, booking_id=booking.id)
-    for chat_id in staff_chats:
-        kind = staff_kind
-        if staff_kind == Kind.STAFF_NEW and booking.status == BookingStatus.PENDING:
-            kind = Kind.CONFIRM_REQUEST
-        await enqueue(session, kind=kind, chat_id=chat_id, due_at=now, booking_id=booking.id)
+        notices.append(Message(client_kind, chat_id, now, booking_id=booking.id))
+    kind = staff_kind
+    if staff_kind == Kind.STAFF_NEW and booking.status == BookingStatus.PENDING:
+        kind = Kind.CONFIRM_REQUEST
+    for chat_id in await _staff_chats(session, booking, admin_ids):
+        notices.append(Message(kind, chat_id, now, booking_id=booking.id))
+    return notices
 
 
 async def booking_created(
     session: AsyncSession, booking: Booking, *, now: datetime, admin_ids: list[int]
 ) -> None:
-    await _notify(
+    notices = await _notices(
         session,
         booking,
         now,
@@ -123,7 +129,7 @@ async def booking_created(
         staff_kind=Kind.STAFF_NEW,
         admin_ids=admin_ids,
     )
-    await _schedule_reminders(session, booking, now)
+    await enqueue_all(session, notices + await _reminders(session, booking, now))
 
 
 async def booking_rescheduled(
@@ -136,17 +142,14 @@ async def booking_rescheduled(
 ) -> None:
     """`previous_staff_id`: who had the booking before, when it moved to someone else."""
     await drop_pending(session, booking_id=booking.id, kinds=BOOKING_TIMED_KINDS, reason="moved")
+    messages = []
     if previous_staff_id not in (None, booking.staff_id):
         previous_chat = await _staff_chat(session, previous_staff_id)
         if previous_chat is not None and previous_chat not in admin_ids:
-            await enqueue(
-                session,
-                kind=Kind.STAFF_MOVED_AWAY,
-                chat_id=previous_chat,
-                due_at=now,
-                booking_id=booking.id,
+            messages.append(
+                Message(Kind.STAFF_MOVED_AWAY, previous_chat, now, booking_id=booking.id)
             )
-    await _notify(
+    messages += await _notices(
         session,
         booking,
         now,
@@ -154,7 +157,7 @@ async def booking_rescheduled(
         staff_kind=Kind.STAFF_RESCHEDULED,
         admin_ids=admin_ids,
     )
-    await _schedule_reminders(session, booking, now)
+    await enqueue_all(session, messages + await _reminders(session, booking, now))
 
 
 async def booking_cancelled(
@@ -169,7 +172,7 @@ async def booking_cancelled(
     await drop_pending(
         session, booking_id=booking.id, kinds=BOOKING_TIMED_KINDS, reason="cancelled"
     )
-    await _notify(
+    notices = await _notices(
         session,
         booking,
         now,
@@ -177,13 +180,14 @@ async def booking_cancelled(
         staff_kind=Kind.STAFF_CANCELLED,
         admin_ids=admin_ids,
     )
+    await enqueue_all(session, notices)
 
 
 async def booking_confirmed(session: AsyncSession, booking: Booking, *, now: datetime) -> None:
     """A pending booking confirmed by staff: tell the client."""
     if (chat_id := await _client_chat(session, booking)) is not None:
-        await enqueue(
-            session, kind=Kind.CLIENT_CONFIRMED, chat_id=chat_id, due_at=now, booking_id=booking.id
+        await enqueue_all(
+            session, [Message(Kind.CLIENT_CONFIRMED, chat_id, now, booking_id=booking.id)]
         )
 
 
@@ -236,15 +240,14 @@ async def plan_daily_digests(session: AsyncSession, *, now: datetime) -> int:
     )
     for staff_id, chat_id in staff_rows.all():
         key = f"digest:{staff_id}:{agenda_date.isoformat()}"
-        message = await enqueue(
+        if await enqueue(
             session,
             kind=Kind.DAILY_DIGEST,
             chat_id=chat_id,
             due_at=due_at,
             payload={"staff_id": staff_id, "date": agenda_date.isoformat()},
             dedup_key=key,
-        )
-        if message is not None:
+        ):
             added += 1
     await session.execute(
         update(OutboxMessage)

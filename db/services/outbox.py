@@ -21,12 +21,12 @@ Claim protocol (exactly once, apart from one documented window):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -39,7 +39,28 @@ MAX_ATTEMPTS = 5
 """Failed sends (other than flood waits) before a row is given up as FAILED."""
 
 _EARLIEST_DUE = "outbox_earliest_due"
+_INSERT = insert(OutboxMessage.__table__)
 _due_listeners: list[Callable[[datetime], None]] = []
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to enqueue, without a dedup key (see `enqueue_all`)."""
+
+    kind: str
+    chat_id: int
+    due_at: datetime
+    booking_id: int | None = None
+    payload: dict[str, Any] | None = None
+
+
+async def enqueue_all(session: AsyncSession, messages: Sequence[Message]) -> None:
+    """Add messages in one INSERT.
+
+    The session remembers the earliest due time it enqueued; after its commit the
+    listeners of `on_commit_enqueued` hear it, so the sender can wake at once.
+    """
+    await _insert(session, [_row(message) for message in messages])
 
 
 async def enqueue(
@@ -51,33 +72,49 @@ async def enqueue(
     booking_id: int | None = None,
     payload: dict[str, Any] | None = None,
     dedup_key: str | None = None,
-) -> OutboxMessage | None:
-    """Add one message; with a `dedup_key` already present, add nothing and return None.
+) -> bool:
+    """Add one message; with a `dedup_key` already present, add nothing and return False.
 
-    The session remembers the earliest due time it enqueued; after its commit the
-    listeners of `on_commit_enqueued` hear it, so the sender can wake at once.
+    Announced after the commit like `enqueue_all`'s messages.
     """
     if dedup_key is not None:
         exists = await session.scalar(
             select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key)
         )
         if exists is not None:
-            return None
-    message = OutboxMessage(
-        kind=kind,
-        chat_id=chat_id,
-        due_at=due_at,
-        booking_id=booking_id,
-        payload=payload or {},
-        dedup_key=dedup_key,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-    )
-    # No flush: rows added together go out in one batched INSERT at the next flush.
-    session.add(message)
-    earliest = session.info.get(_EARLIEST_DUE)
-    session.info[_EARLIEST_DUE] = due_at if earliest is None else min(earliest, due_at)
-    return message
+            return False
+    row = _row(Message(kind, chat_id, due_at, booking_id, payload), dedup_key=dedup_key)
+    await _insert(session, [row])
+    return True
+
+
+def _row(message: Message, *, dedup_key: str | None = None) -> dict[str, Any]:
+    """Every row with the same keys: rows with different ones go out in separate INSERTs."""
+    return {
+        "kind": message.kind,
+        "chat_id": message.chat_id,
+        "due_at": message.due_at,
+        "booking_id": message.booking_id,
+        "payload": message.payload or {},
+        "dedup_key": dedup_key,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+    }
+
+
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One INSERT of all rows, in the caller's transaction.
+
+    A plain executemany, not ORM objects: the ORM needs each new row's id, and
+    on SQLite (which does not promise RETURNING's order) it fetches it with one
+    INSERT ... RETURNING per row. Nothing needs these ids.
+    """
+    if not rows:
+        return
+    await session.execute(_INSERT, rows)
+    earliest = min(row["due_at"] for row in rows)
+    known = session.info.get(_EARLIEST_DUE)
+    session.info[_EARLIEST_DUE] = earliest if known is None else min(known, earliest)
 
 
 def on_commit_enqueued(listener: Callable[[datetime], None]) -> Callable[[], None]:
