@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import ActorKind, AuditEntry, Client
@@ -41,6 +42,10 @@ class Actor:
         return self.kind == ActorKind.CLIENT
 
 
+# A plain INSERT: nothing reads an entry back, so no ORM object and no RETURNING of its id.
+_INSERT = insert(AuditEntry.__table__)
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -55,15 +60,14 @@ async def record(
 
     `at` is the caller's clock reading (the row's default is the wall clock).
     """
-    entry = AuditEntry(
-        actor_kind=actor.kind,
-        actor_telegram_id=actor.telegram_id,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        details=details or {},
-    )
+    values = {
+        "actor_kind": actor.kind,
+        "actor_telegram_id": actor.telegram_id,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "details": details or {},
+    }
     if at is not None:
-        entry.at = at
-    session.add(entry)
-    await session.flush()
+        values["at"] = at
+    await session.execute(_INSERT, values)
