@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -151,6 +152,30 @@ def menu_button() -> Start:
 # --- formatting in the client's language and the business's zone ---------------------
 
 
+# Babel formats a value in 30-60 µs, and screens show the same few values again and
+# again (a time grid is up to 40 times, each seen by every client): remember them.
+_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _format_date(day: date, pattern: str, locale: str) -> str:
+    return format_date(day, pattern, locale=locale)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _format_clock(wall: time, locale: str) -> str:
+    return format_time(wall, "short", locale=locale)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _format_price(amount: Decimal, currency: str, locale: str) -> str:
+    """The locale's currency format, without kopecks/cents when there are none."""
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    if amount == amount.to_integral_value():
+        pattern = pattern.replace(".00", "")
+    return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+
+
 @dataclass(frozen=True)
 class Formatter:
     locale: str
@@ -161,21 +186,21 @@ class Formatter:
 
     def day(self, day: date) -> str:
         """ "Tuesday, 24 November"."""
-        return format_date(day, "EEEE, d MMMM", locale=self.locale)
+        return _format_date(day, "EEEE, d MMMM", self.locale)
 
     def day_short(self, day: date) -> str:
         """ "Tue, 24 Nov"."""
-        return format_date(day, "EEE, d MMM", locale=self.locale)
+        return _format_date(day, "EEE, d MMM", self.locale)
 
     def month(self, day: date) -> str:
-        return format_date(day, "LLLL y", locale=self.locale).capitalize()
+        return _format_date(day, "LLLL y", self.locale).capitalize()
 
     def time(self, instant: datetime) -> str:
-        return format_time(self.local(instant), "short", locale=self.locale)
+        return _format_clock(self.local(instant).time(), self.locale)
 
     def clock_time(self, wall: time) -> str:
         """A local wall-clock time (opening hours), as the language writes it."""
-        return format_time(wall, "short", locale=self.locale)
+        return _format_clock(wall, self.locale)
 
     def when(self, instant: datetime) -> str:
         """The local date and time of an instant: "Tuesday, 24 November, 14:30"."""
@@ -190,13 +215,7 @@ class Formatter:
         return [names[weekday] for weekday in range(7)]
 
     def price(self, amount: Decimal, currency: str) -> str:
-        """The locale's currency format, without kopecks/cents when there are none."""
-        pattern = Locale.parse(self.locale).currency_formats["standard"].pattern
-        if amount == amount.to_integral_value():
-            pattern = pattern.replace(".00", "")
-        return format_currency(
-            amount, currency, format=pattern, locale=self.locale, currency_digits=False
-        )
+        return _format_price(amount, currency, self.locale)
 
 
 def formatter(manager: DialogManager) -> Formatter:
@@ -204,6 +223,11 @@ def formatter(manager: DialogManager) -> Formatter:
 
 
 def duration_text(i18n: Translator, minutes: int) -> str:
+    return _duration_text(i18n, minutes)
+
+
+@lru_cache(maxsize=_REMEMBERED)
+def _duration_text(i18n: Translator, minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     return i18n("duration", hours=hours, minutes=rest)
 
