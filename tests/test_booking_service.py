@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import (
@@ -561,6 +561,10 @@ async def test_database_guard_refusal_leaves_the_transaction_usable(
         stored = await fresh.get_one(Booking, kept.id)
         assert stored.starts_at == next_day
     assert await audit_actions(session, kept.id) == ["created"]
+    # The refused attempts left nothing behind: no row, audit entry or message.
+    assert (await count(session, Booking), await count(session, AuditEntry)) == (2, 1)
+    outbox_bookings = await session.scalars(select(OutboxMessage.booking_id).distinct())
+    assert list(outbox_bookings) == [kept.id]
 
 
 # --- one transaction -----------------------------------------------------------------
@@ -585,6 +589,53 @@ async def test_changes_audit_and_outbox_roll_back_together(session, world, clock
     assert booking.status == BookingStatus.CONFIRMED
     assert (await count(session, AuditEntry), await count(session, OutboxMessage)) == committed
     assert await outbox_kinds(session, booking.id, OutboxStatus.SKIPPED) == []
+
+
+# --- cost ----------------------------------------------------------------------------
+
+
+async def test_a_booking_takes_five_statements_of_its_own(
+    engine, sessionmaker, world, clock, monkeypatch
+):
+    """Each SQL statement costs about a millisecond of the process's CPU (the async
+    driver's round trips), so their number is most of what a booking costs.
+
+    The booking's own: BEGIN IMMEDIATE (SQLite) or the client's lock (PostgreSQL),
+    one read of the client, service, staff member and settings, the INSERT, the
+    audit entry, and every outbox row in one INSERT. The slot check's reads are
+    counted apart: they are the calendar's (`calendar.check_slot`).
+    """
+    own: list[str] = []
+    calendar: list[str] = []
+    real_check_slot = booking_module.check_slot
+
+    async def check_slot_counted_apart(*args: object, **kwargs: object) -> object:
+        event.listen(engine.sync_engine, "before_cursor_execute", into_calendar)
+        try:
+            return await real_check_slot(*args, **kwargs)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", into_calendar)
+
+    def into_own(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if not event.contains(engine.sync_engine, "before_cursor_execute", into_calendar):
+            own.append(statement)
+
+    def into_calendar(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        calendar.append(statement)
+
+    monkeypatch.setattr(booking_module, "check_slot", check_slot_counted_apart)
+    event.listen(engine.sync_engine, "before_cursor_execute", into_own)
+    try:
+        async with sessionmaker() as fresh:
+            booking = await book(fresh, world, clock)
+            await fresh.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", into_own)
+
+    assert len(own) == 5, "\n".join(own)
+    assert calendar  # the slot was checked, against the database
+    async with sessionmaker() as fresh:
+        assert len(await outbox_kinds(fresh, booking.id)) == 5  # all in that one INSERT
 
 
 # --- queries -------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 What the client saw on a screen a minute ago is a hint, not a promise: every
 change checks the slot again inside the caller's transaction, and the database
 guard (`ex_bookings_no_overlap` on PostgreSQL, the `booking_overlap` triggers on
-SQLite) settles any race the check cannot see. The write that can hit the guard
-runs in a SAVEPOINT, so a lost race becomes `SlotTaken` and the caller's
-transaction stays usable and unchanged.
+SQLite) settles any race the check cannot see. A lost race becomes `SlotTaken`
+and the caller's transaction stays usable and unchanged: a new booking's INSERT
+leaves the transaction intact when the guard refuses it (`_insert_guarded`), and
+a move runs in a SAVEPOINT (`_overlap_guard`).
 
 These functions never commit: the caller (the per-update session middleware, a
 job, a test) does, so the change, its audit entry and its outbox messages land
@@ -21,7 +22,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, select, true
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, not_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,7 @@ from db.models import (
     ActorKind,
     Booking,
     BookingStatus,
+    BusinessSettings,
     Client,
     ConfirmationMode,
     Service,
@@ -40,7 +43,7 @@ from db.services import notifications
 from db.services.audit import Actor, record
 from db.services.availability import SlotProblem
 from db.services.business import get_business
-from db.services.calendar import check_slot, pick_staff, service_staff
+from db.services.calendar import LONGEST_BOOKING, check_slot, pick_staff, service_staff
 from db.services.errors import (
     BookingError,
     BookingNotFound,
@@ -77,6 +80,7 @@ __all__ = [
 
 TEXT_MAX_LENGTH = 500  # comment and cancel reason columns
 PG_EXCLUSION_VIOLATION = "23P01"
+PG_OVERLAP_CONSTRAINT = "ex_bookings_no_overlap"
 SQLITE_OVERLAP_MESSAGE = "booking_overlap"
 ENTITY = "booking"
 
@@ -144,8 +148,8 @@ async def _overlap_guard(session: AsyncSession) -> AsyncIterator[None]:
         raise SlotTaken from error
 
 
-def _upcoming(now: datetime) -> ColumnElement[bool]:
-    """Active and not over yet; everything else is history."""
+def _upcoming(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """Active and not over yet; everything else is history. `now` may be a bound parameter."""
     return and_(Booking.status.in_(ACTIVE_STATUSES), Booking.ends_at > now)
 
 
@@ -163,22 +167,6 @@ def _staff_does_service(staff_id: int, service_id: int) -> ColumnElement[bool]:
         .where(Staff.id == staff_id, Staff.active, staff_services.c.service_id == service_id)
         .exists()
     )
-
-
-async def _active_service(
-    session: AsyncSession, service_id: int, *, staff_id: int | None = None
-) -> Service:
-    """The service, if active; with `staff_id`, also checks that staff member in the
-    same statement (see `_staff_does_service`)."""
-    staff_ok = _staff_does_service(staff_id, service_id) if staff_id is not None else true()
-    row = (
-        await session.execute(select(Service, staff_ok).where(Service.id == service_id))
-    ).one_or_none()
-    if row is None or not row[0].active:
-        raise ServiceUnavailable
-    if not row[1]:
-        raise StaffUnavailable
-    return row[0]
 
 
 async def _check_staff(session: AsyncSession, staff_id: int, service_id: int) -> None:
@@ -326,6 +314,117 @@ async def _audit(
 # --- changes -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What `create_booking` reads before the calendar, in one statement (`_REQUEST`).
+
+    Holding the rows matters beyond their values: the session's identity map
+    keeps clean objects only weakly, and while they live, the later reads of
+    them by primary key come from the map, not the database (the settings in
+    `calendar.load_rules` and for the reminders, the client's and the staff
+    member's chats in `notifications`).
+    """
+
+    client: Client
+    service: Service | None
+    business: BusinessSettings | None  # None until the settings row exists
+    upcoming: int  # the client's upcoming bookings, for the limit
+    repeat_id: int | None  # an upcoming booking this very request already made
+    staff: Staff | None  # the named staff member, if active and doing the service
+
+
+def _request_statement(*, named_staff: bool) -> Select[Any]:
+    """The `_Request` row: one, as everything in it is a single row or an aggregate.
+
+    Parameters: client_id, service_id, staff_id (with `named_staff`), starts_at,
+    now, and since: `now - LONGEST_BOOKING`, before which no upcoming booking
+    starts. That bound makes SQLite count by the (client_id, starts_at) index;
+    without it, it picks (status, ends_at) and reads every active booking.
+    """
+    upcoming = and_(
+        Booking.client_id == Client.id,
+        Booking.starts_at > bindparam("since"),
+        _upcoming(bindparam("now")),
+    )
+    repeat = (
+        select(Booking.id)
+        .where(
+            upcoming,
+            Booking.service_id == bindparam("service_id"),
+            Booking.starts_at == bindparam("starts_at"),
+        )
+        .order_by(Booking.id)
+        .limit(1)
+    )
+    statement = (
+        select(
+            Client,
+            Service,
+            BusinessSettings,
+            select(func.count(Booking.id)).where(upcoming).scalar_subquery(),
+            repeat.scalar_subquery(),
+        )
+        .select_from(Client)
+        .outerjoin(Service, Service.id == bindparam("service_id"))
+        .outerjoin(BusinessSettings, BusinessSettings.id == 1)
+        .where(Client.id == bindparam("client_id"))
+    )
+    if not named_staff:
+        return statement
+    link = and_(
+        staff_services.c.staff_id == bindparam("staff_id"),
+        staff_services.c.service_id == bindparam("service_id"),
+    )
+    return (
+        statement.add_columns(Staff)
+        .outerjoin(staff_services, link)
+        .outerjoin(Staff, and_(Staff.id == staff_services.c.staff_id, Staff.active))
+    )
+
+
+_REQUEST = _request_statement(named_staff=False)
+_REQUEST_NAMED_STAFF = _request_statement(named_staff=True)
+_LOCK_CLIENT = select(Client.id).where(Client.id == bindparam("client_id")).with_for_update()
+
+
+async def _lock_client(session: AsyncSession, client_id: int) -> None:
+    """Queue one client's booking requests (see `create_booking`).
+
+    PostgreSQL: a row lock, in a statement of its own. A statement that waits
+    for a lock still reads with the snapshot it began with, so bookings a
+    competitor committed while we waited would be invisible to it; the next
+    statement (READ COMMITTED) sees them. SQLite: nothing to do, the transaction
+    began with `BEGIN IMMEDIATE` and holds the database's one write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(_LOCK_CLIENT, {"client_id": client_id})
+
+
+async def _read_request(
+    session: AsyncSession,
+    *,
+    client_id: int,
+    service_id: int,
+    staff_id: int | None,
+    starts_at: datetime,
+    now: datetime,
+) -> _Request:
+    parameters = {
+        "client_id": client_id,
+        "service_id": service_id,
+        "staff_id": staff_id,
+        "starts_at": starts_at,
+        "now": now,
+        "since": now - LONGEST_BOOKING,
+    }
+    statement = _REQUEST if staff_id is None else _REQUEST_NAMED_STAFF
+    row = (await session.execute(statement, parameters)).one_or_none()
+    if row is None:
+        raise ValueError(f"no client {client_id}: the bot registers clients before booking")
+    client, service, business, upcoming, repeat_id, *staff = row
+    return _Request(client, service, business, upcoming, repeat_id, staff[0] if staff else None)
+
+
 async def create_booking(
     session: AsyncSession,
     *,
@@ -343,30 +442,30 @@ async def create_booking(
     A repeat of a request that already succeeded (a double tap, a retried
     update) returns the booking it made, also when both run at once.
     """
-    # Locking the client row (PostgreSQL; SQLite's BEGIN IMMEDIATE serializes anyway)
-    # queues one client's requests, so two different bookings made at once cannot
-    # both slip under the upcoming-bookings limit.
-    client = await session.get(Client, client_id, with_for_update=True)
-    if client is None:
-        raise ValueError(f"no client {client_id}: the bot registers clients before booking")
     _check_start(starts_at, now)
-    # One read serves both the repeat check and the upcoming-bookings limit.
-    upcoming = await upcoming_bookings(session, client_id=client_id, now=now)
-    for existing in upcoming:
-        if existing.service_id == service_id and existing.starts_at == starts_at:
-            return existing
+    # Locking the client queues one client's requests, so two different bookings
+    # made at once cannot both slip under the upcoming-bookings limit.
+    await _lock_client(session, client_id)
+    request = await _read_request(
+        session,
+        client_id=client_id,
+        service_id=service_id,
+        staff_id=staff_id,
+        starts_at=starts_at,
+        now=now,
+    )
+    if request.repeat_id is not None:
+        return await session.get_one(Booking, request.repeat_id)
     same_request = {"client_id": client_id, "service_id": service_id, "starts_at": starts_at}
     try:
         booking = await _insert_booking(
             session,
-            client_id=client_id,
-            service_id=service_id,
+            request,
             staff_id=staff_id,
             starts_at=starts_at,
             now=now,
             comment=comment,
             source=source,
-            upcoming_count=len(upcoming),
         )
     except BookingError:
         # Refused after all? If a twin of this request committed in the meantime
@@ -378,7 +477,7 @@ async def create_booking(
         raise
     await _audit(
         session,
-        Actor.client(client),
+        Actor.client(request.client),
         "created",
         booking,
         now,
@@ -390,48 +489,82 @@ async def create_booking(
 
 async def _insert_booking(
     session: AsyncSession,
+    request: _Request,
     *,
-    client_id: int,
-    service_id: int,
     staff_id: int | None,
     starts_at: datetime,
     now: datetime,
     comment: str | None,
     source: str,
-    upcoming_count: int,
 ) -> Booking:
     """Check every rule, then insert under the overlap guard."""
-    service = await _active_service(session, service_id, staff_id=staff_id)
+    service = request.service
+    if service is None or not service.active:
+        raise ServiceUnavailable
     if staff_id is None:
         staff_id = await _any_staff(session, service=service, start=starts_at, now=now)
     else:
+        if request.staff is None:
+            raise StaffUnavailable
         await _check_slot(session, service=service, staff_id=staff_id, start=starts_at, now=now)
-    business = await get_business(session)
-    if upcoming_count >= business.max_upcoming_per_client:
+    business = request.business or await get_business(session)
+    if request.upcoming >= business.max_upcoming_per_client:
         raise TooManyUpcoming
 
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    booking = Booking(
-        client_id=client_id,
-        staff_id=staff_id,
-        service_id=service_id,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        busy_until=ends_at + timedelta(minutes=service.buffer_after_minutes),
-        status=(
-            BookingStatus.PENDING
-            if business.confirmation_mode == ConfirmationMode.MANUAL
-            else BookingStatus.CONFIRMED
-        ),
-        price=service.price,
-        comment=_clean_text(comment),
-        source=source,
-        created_at=now,
-        updated_at=now,
+    return await _insert_guarded(
+        session,
+        {
+            "client_id": request.client.id,
+            "staff_id": staff_id,
+            "service_id": service.id,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "busy_until": ends_at + timedelta(minutes=service.buffer_after_minutes),
+            "status": (
+                BookingStatus.PENDING
+                if business.confirmation_mode == ConfirmationMode.MANUAL
+                else BookingStatus.CONFIRMED
+            ),
+            "price": service.price,
+            "comment": _clean_text(comment),
+            "source": source,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    async with _overlap_guard(session):
-        session.add(booking)
-    return booking
+
+
+_INSERT = insert(Booking).returning(Booking)
+_INSERT_UNLESS_OVERLAP = (
+    postgresql.insert(Booking)
+    .on_conflict_do_nothing(constraint=PG_OVERLAP_CONSTRAINT)
+    .returning(Booking)
+)
+
+
+async def _insert_guarded(session: AsyncSession, values: dict[str, Any]) -> Booking:
+    """Insert a booking; the database's overlap guard refusing it is `SlotTaken`.
+
+    The caller's transaction stays usable and unchanged without a SAVEPOINT
+    (two round trips fewer): on PostgreSQL the exclusion constraint is the
+    INSERT's ON CONFLICT arbiter, so an overlap inserts nothing instead of
+    aborting the transaction (any other violation still raises); SQLite's
+    trigger raises with ABORT, which undoes the failing statement and nothing
+    before it. The INSERT runs as a statement, not in an ORM flush, because a
+    failed flush rolls the whole session back.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        booking = await session.scalar(_INSERT_UNLESS_OVERLAP, values)
+        if booking is None:
+            raise SlotTaken
+        return booking
+    try:
+        return await session.scalar(_INSERT, values)
+    except IntegrityError as error:
+        if not _is_overlap(error):
+            raise
+        raise SlotTaken from error
 
 
 async def cancel_booking(
