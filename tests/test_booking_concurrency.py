@@ -11,7 +11,7 @@ import asyncio
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -141,6 +141,73 @@ async def test_two_reschedules_into_one_slot_one_wins(session, sessionmaker, clo
     loser_id = next(bid for bid, result in outcomes.items() if result is not None)
     assert stored[winner_id] == target
     assert stored[loser_id] == original[loser_id]
+
+
+async def test_a_move_failed_by_a_deadlock_in_the_guard_is_slot_taken(session, sessionmaker, clock):
+    """PostgreSQL checks the exclusion constraint after writing the row, so two moves
+    into one slot can wait for each other, and it fails one with a deadlock. Here a
+    second transaction builds such a cycle on purpose: it holds a conflicting row
+    in the slot, and then waits for the moving booking's row lock."""
+    if session.bind.dialect.name != "postgresql":
+        pytest.skip("SQLite's writers queue at BEGIN IMMEDIATE: no deadlock to have")
+    world = await make_world(session, staff_count=1)
+    first = await _book(
+        sessionmaker, world, clock.now(), client_id=world.client_id, starts_at=local(DAY, "10:00")
+    )
+    moving = await _book(
+        sessionmaker,
+        world,
+        clock.now(),
+        client_id=world.other_client_id,
+        starts_at=local(DAY, "12:00"),
+    )
+    target = local(DAY, "16:00")
+
+    async with sessionmaker() as holder, sessionmaker() as mover:
+        mover_pid = await mover.scalar(select(func.pg_backend_pid()))
+        await holder.execute(
+            update(Booking)
+            .where(Booking.id == first)
+            .values(
+                starts_at=target,
+                ends_at=target + timedelta(hours=1),
+                busy_until=target + timedelta(hours=1),
+            )
+        )
+        move = asyncio.create_task(
+            reschedule_booking(
+                mover, booking_id=moving, actor=Actor.system(), starts_at=target, now=clock.now()
+            )
+        )
+        await _until_waiting(session, mover_pid)  # its UPDATE, for the held row's transaction
+        # Now the holder waits for the moving row in turn: a cycle. PostgreSQL breaks
+        # it in the transaction that has waited longest, the move's.
+        locking = asyncio.create_task(
+            holder.execute(select(Booking.id).where(Booking.id == moving).with_for_update())
+        )
+        with pytest.raises(errors.SlotTaken):
+            await asyncio.wait_for(move, timeout=30)
+        stored = await mover.get_one(Booking, moving)  # the transaction is still usable
+        assert stored.starts_at == local(DAY, "12:00")
+        await mover.rollback()
+        await locking
+        await holder.rollback()
+
+
+async def _until_waiting(session: AsyncSession, pid: int) -> None:
+    """Until the backend `pid` waits for a lock."""
+    waiting = (
+        select(func.count())
+        .select_from(text("pg_locks"))
+        .where(text("pid = :pid AND NOT granted").bindparams(pid=pid))
+    )
+    for _ in range(500):
+        count = await session.scalar(waiting)
+        await session.rollback()
+        if count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"backend {pid} never waited for a lock")
 
 
 # --- the database guard itself, bypassing the service ----------------------------------

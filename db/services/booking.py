@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, not_, select
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -80,6 +80,7 @@ __all__ = [
 
 TEXT_MAX_LENGTH = 500  # comment and cancel reason columns
 PG_EXCLUSION_VIOLATION = "23P01"
+PG_DEADLOCK = "40P01"
 PG_OVERLAP_CONSTRAINT = "ex_bookings_no_overlap"
 SQLITE_OVERLAP_MESSAGE = "booking_overlap"
 ENTITY = "booking"
@@ -130,7 +131,7 @@ def _clean_text(text: str | None) -> str | None:
     return text[:TEXT_MAX_LENGTH]
 
 
-def _is_overlap(error: IntegrityError) -> bool:
+def _is_overlap(error: DBAPIError) -> bool:
     sqlstate = getattr(error.orig, "sqlstate", None)
     return sqlstate == PG_EXCLUSION_VIOLATION or SQLITE_OVERLAP_MESSAGE in str(error.orig)
 
@@ -138,12 +139,19 @@ def _is_overlap(error: IntegrityError) -> bool:
 @asynccontextmanager
 async def _overlap_guard(session: AsyncSession) -> AsyncIterator[None]:
     """Run writes that can hit the database's overlap guard in a SAVEPOINT: a hit
-    becomes `SlotTaken` and leaves the caller's transaction usable and unchanged."""
+    becomes `SlotTaken` and leaves the caller's transaction usable and unchanged.
+
+    PostgreSQL checks an exclusion constraint after writing the row, so two
+    UPDATEs moving bookings into one slot at the same moment can each wait for
+    the other; it breaks the tie by failing one with a deadlock. That one lost
+    the race for the slot as surely as if it had come second.
+    """
     try:
         async with session.begin_nested():
             yield
-    except IntegrityError as error:
-        if not _is_overlap(error):
+    except DBAPIError as error:
+        deadlock = getattr(error.orig, "sqlstate", None) == PG_DEADLOCK
+        if not (deadlock or _is_overlap(error)):
             raise
         raise SlotTaken from error
 
