@@ -19,6 +19,25 @@ from tests.databases import clear_data, drop_postgres_database, migrated_databas
 DATABASE_KINDS = ["sqlite", "postgresql"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgresql_only: runs on PostgreSQL only (deselected on SQLite, not skipped)"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test of PostgreSQL's own behaviour has no SQLite twin to run."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        kind = params.params.get("database_url") if params else None
+        on_sqlite = kind == "sqlite" and item.get_closest_marker("postgresql_only")
+        (drop if on_sqlite else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 class FrozenClock:
     """A clock that moves only when told to."""
 

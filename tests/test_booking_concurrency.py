@@ -143,13 +143,12 @@ async def test_two_reschedules_into_one_slot_one_wins(session, sessionmaker, clo
     assert stored[loser_id] == original[loser_id]
 
 
+@pytest.mark.postgresql_only  # SQLite's writers queue at BEGIN IMMEDIATE: no deadlock to have
 async def test_a_move_failed_by_a_deadlock_in_the_guard_is_slot_taken(session, sessionmaker, clock):
     """PostgreSQL checks the exclusion constraint after writing the row, so two moves
     into one slot can wait for each other, and it fails one with a deadlock. Here a
     second transaction builds such a cycle on purpose: it holds a conflicting row
     in the slot, and then waits for the moving booking's row lock."""
-    if session.bind.dialect.name != "postgresql":
-        pytest.skip("SQLite's writers queue at BEGIN IMMEDIATE: no deadlock to have")
     world = await make_world(session, staff_count=1)
     first = await _book(
         sessionmaker, world, clock.now(), client_id=world.client_id, starts_at=local(DAY, "10:00")
