@@ -27,6 +27,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Time,
     bindparam,
     cast,
     extract,
@@ -230,10 +231,7 @@ async def load_calendars(
     """
     if not staff_ids:
         return []
-    ids = list(staff_ids)
-    hours = await _hours(session, ids, first, last)
-    busy = await _busy(session, ids, first, last, zone, exclude_booking_id)
-    return [hours[staff_id].with_busy(busy[staff_id]) for staff_id in ids]
+    return await _calendars(session, list(staff_ids), first, last, zone, exclude_booking_id)
 
 
 async def free_days_for(
@@ -408,7 +406,7 @@ class _Hours:
 
     @classmethod
     def of(cls, member: StaffView, first: date, last: date) -> _Hours:
-        """From the snapshot, for local days [first, last] (see `_HOURS`)."""
+        """From the snapshot, for local days [first, last] (see `_CALENDARS`)."""
         exceptions = member.exceptions_touching(first, last + timedelta(days=1))
         return cls(member.id, list(member.weekly), exceptions)
 
@@ -416,51 +414,6 @@ class _Hours:
     def bare(self) -> StaffCalendar:
         """The calendar without bookings: enough to tell on which days they work."""
         return self.with_busy(())
-
-
-# Both tables in one round trip: weekly rows have no dates, exceptions no weekday.
-# Exceptions are read a day past `last`, where a late visit may run on into a
-# night shift.
-_HOURS = union_all(
-    select(
-        WorkingInterval.staff_id,
-        WorkingInterval.weekday,
-        cast(null(), String),
-        cast(null(), Date),
-        cast(null(), Date),
-        WorkingInterval.start_time,
-        WorkingInterval.end_time,
-    ).where(WorkingInterval.staff_id.in_(bindparam("ids", expanding=True))),
-    select(
-        ScheduleException.staff_id,
-        cast(null(), Integer),
-        ScheduleException.kind,
-        ScheduleException.date_from,
-        ScheduleException.date_to,
-        ScheduleException.start_time,
-        ScheduleException.end_time,
-    ).where(
-        ScheduleException.staff_id.in_(bindparam("ids", expanding=True)),
-        ScheduleException.date_from <= bindparam("until"),
-        ScheduleException.date_to >= bindparam("first"),
-    ),
-)
-
-
-async def _hours(
-    session: AsyncSession, ids: Sequence[int], first: date, last: date
-) -> dict[int, _Hours]:
-    """Weekly hours and the exceptions that touch local days [first, last]."""
-    hours = {staff_id: _Hours(staff_id) for staff_id in ids}
-    rows = await session.execute(
-        _HOURS, {"ids": list(ids), "first": first, "until": last + timedelta(days=1)}
-    )
-    for staff_id, weekday, kind, date_from, date_to, start, end in rows:
-        if weekday is None:
-            hours[staff_id].exceptions.append(DatedException(kind, date_from, date_to, start, end))
-        else:
-            hours[staff_id].weekly.append(WeeklyInterval(weekday, start, end))
-    return hours
 
 
 NO_BOOKING = 0
@@ -474,23 +427,109 @@ _ACTIVE_BOOKINGS = (
 
 # "start,end,start,end,…" per staff member: a month of bookings is thousands of
 # rows, and handling each row in Python costs more than the database's work.
+_BUSY_SPANS = JoinedText(
+    cast(EpochSeconds(Booking.starts_at), String)
+    + ","
+    + cast(EpochSeconds(Booking.busy_until), String)
+)
+_BUSY_WINDOW = (
+    Booking.starts_at >= bindparam("since"),
+    Booking.starts_at < bindparam("hi"),
+    Booking.busy_until > bindparam("lo"),
+)
 _BUSY = (
-    select(
-        Booking.staff_id,
-        JoinedText(
-            cast(EpochSeconds(Booking.starts_at), String)
-            + ","
-            + cast(EpochSeconds(Booking.busy_until), String)
-        ),
-    )
-    .where(
-        *_ACTIVE_BOOKINGS,
-        Booking.starts_at >= bindparam("since"),
-        Booking.starts_at < bindparam("hi"),
-        Booking.busy_until > bindparam("lo"),
-    )
+    select(Booking.staff_id, _BUSY_SPANS)
+    .where(*_ACTIVE_BOOKINGS, *_BUSY_WINDOW)
     .group_by(Booking.staff_id)
 )
+
+# A whole calendar in one round trip (what a booking is checked against): weekly
+# rows have no dates, exceptions no weekday, and the bookings row of each staff
+# member only its spans. Exceptions are read a day past `last`, where a late
+# visit may run on into a night shift.
+_NO_TEXT, _NO_DATE, _NO_TIME = cast(null(), String), cast(null(), Date), cast(null(), Time)
+_CALENDARS = union_all(
+    select(
+        WorkingInterval.staff_id,
+        WorkingInterval.weekday,
+        _NO_TEXT,
+        _NO_DATE,
+        _NO_DATE,
+        WorkingInterval.start_time,
+        WorkingInterval.end_time,
+        _NO_TEXT,
+    ).where(WorkingInterval.staff_id.in_(bindparam("ids", expanding=True))),
+    select(
+        ScheduleException.staff_id,
+        cast(null(), Integer),
+        ScheduleException.kind,
+        ScheduleException.date_from,
+        ScheduleException.date_to,
+        ScheduleException.start_time,
+        ScheduleException.end_time,
+        _NO_TEXT,
+    ).where(
+        ScheduleException.staff_id.in_(bindparam("ids", expanding=True)),
+        ScheduleException.date_from <= bindparam("until"),
+        ScheduleException.date_to >= bindparam("first"),
+    ),
+    select(
+        Booking.staff_id,
+        cast(null(), Integer),
+        _NO_TEXT,
+        _NO_DATE,
+        _NO_DATE,
+        _NO_TIME,
+        _NO_TIME,
+        _BUSY_SPANS,
+    )
+    .where(*_ACTIVE_BOOKINGS, *_BUSY_WINDOW)
+    .group_by(Booking.staff_id),
+)
+
+
+def _busy_window(
+    first: date, last: date, zone: ZoneInfo, exclude_booking_id: int | None
+) -> dict[str, Any]:
+    """Parameters for bookings touching local days [first, last], and as far into
+    the next day as a late visit can run."""
+    lo = datetime.combine(first, time(), zone)
+    return {
+        "exclude": exclude_booking_id or NO_BOOKING,
+        "since": lo - LONGEST_BOOKING,
+        "lo": lo,
+        "hi": datetime.combine(last + timedelta(days=1), time(), zone) + LONGEST_BOOKING,
+    }
+
+
+def _spans(joined: str) -> list[tuple[int, int]]:
+    seconds = iter(map(int, joined.split(",")))
+    return list(zip(seconds, seconds, strict=True))
+
+
+async def _calendars(
+    session: AsyncSession,
+    ids: list[int],
+    first: date,
+    last: date,
+    zone: ZoneInfo,
+    exclude_booking_id: int | None,
+) -> list[StaffCalendar]:
+    """Hours, exceptions and bookings of `ids` for local days [first, last]."""
+    hours = {staff_id: _Hours(staff_id) for staff_id in ids}
+    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    parameters = {"ids": ids, "first": first, "until": last + timedelta(days=1)}
+    rows = await session.execute(
+        _CALENDARS, parameters | _busy_window(first, last, zone, exclude_booking_id)
+    )
+    for staff_id, weekday, kind, date_from, date_to, start, end, joined in rows:
+        if joined is not None:
+            busy[staff_id] = _spans(joined)
+        elif weekday is None:
+            hours[staff_id].exceptions.append(DatedException(kind, date_from, date_to, start, end))
+        else:
+            hours[staff_id].weekly.append(WeeklyInterval(weekday, start, end))
+    return [hours[staff_id].with_busy(busy[staff_id]) for staff_id in ids]
 
 
 async def _busy(
@@ -501,24 +540,11 @@ async def _busy(
     zone: ZoneInfo,
     exclude_booking_id: int | None,
 ) -> dict[int, list[tuple[int, int]]]:
-    """Active bookings as epoch-second spans by staff id, for local days
-    [first, last], and as far into the next day as a late visit can run."""
-    lo = datetime.combine(first, time(), zone)
+    """Active bookings as epoch-second spans by staff id (see `_busy_window`)."""
     rows = await session.execute(
-        _BUSY,
-        {
-            "ids": ids,
-            "exclude": exclude_booking_id or NO_BOOKING,
-            "since": lo - LONGEST_BOOKING,
-            "lo": lo,
-            "hi": datetime.combine(last + timedelta(days=1), time(), zone) + LONGEST_BOOKING,
-        },
+        _BUSY, {"ids": ids} | _busy_window(first, last, zone, exclude_booking_id)
     )
-    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for staff_id, joined in rows:
-        seconds = iter(map(int, joined.split(",")))
-        busy[staff_id] = list(zip(seconds, seconds, strict=True))
-    return busy
+    return defaultdict(list, {staff_id: _spans(joined) for staff_id, joined in rows})
 
 
 _DAY_LOAD = (
