@@ -5,24 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from icalendar import Calendar, Event
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.services.booking import booking_details
-from db.services.business import get_business
+from db.services.booking import BookingView
+from db.services.snapshot import BusinessView
 
 PRODUCT_ID = "-//Zapis//Booking bot//EN"
 
 
-async def booking_ics(
-    session: AsyncSession, booking_id: int, *, summary: str, now: datetime
-) -> bytes:
+def booking_ics(view: BookingView, business: BusinessView, *, summary: str, now: datetime) -> bytes:
     """The visit as a one-event calendar, in UTC so every calendar app agrees.
 
     `summary` is the event title in the client's language (the caller translates);
     the UID is stable per booking, so importing a moved booking updates the event.
     """
-    view = await booking_details(session, booking_id)
-    business = await get_business(session)
     event = Event()
     event.add("uid", f"booking-{view.id}@zapis")
     event.add("dtstamp", now)

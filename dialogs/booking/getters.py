@@ -195,12 +195,18 @@ async def confirm(
     return result
 
 
+BOOKED_THIS_UPDATE = "booking_made"  # in middleware data: the view the handler loaded
+
+
 async def done(
     dialog_manager: DialogManager, session: AsyncSession, i18n: Translator, **_: Any
 ) -> dict[str, Any]:
     fmt = formatter(dialog_manager)
     business = await business_profile(session)
-    view = await booking_details(session, dialog_manager.dialog_data[keys.BOOKING_ID])
+    booking_id = dialog_manager.dialog_data[keys.BOOKING_ID]
+    view = dialog_manager.middleware_data.get(BOOKED_THIS_UPDATE)
+    if view is None or view.id != booking_id:  # a later render (a restart, a re-show)
+        view = await booking_details(session, booking_id)
     return {
         "service": view.service_name,
         "staff_name": view.staff_name,

@@ -11,7 +11,13 @@ from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
 from db.models import Booking
-from db.services.booking import Actor, create_booking, get_client_booking, reschedule_booking
+from db.services.booking import (
+    Actor,
+    booking_details,
+    create_booking,
+    get_client_booking,
+    reschedule_booking,
+)
 from db.services.catalog import business_profile, get_active_service, offered_staff
 from db.services.clients import ClientDataError, set_name, set_phone, set_shared_phone
 from db.services.errors import (
@@ -26,7 +32,7 @@ from db.services.errors import (
 )
 from db.services.ics import booking_ics
 from dialogs.booking import keys
-from dialogs.booking.getters import free_times
+from dialogs.booking.getters import BOOKED_THIS_UPDATE, free_times
 from dialogs.common import (
     HISTORY,
     current_client,
@@ -316,9 +322,11 @@ async def _book(manager: DialogManager, client_id: int, actor: Actor) -> Booking
 async def _send_calendar_file(manager: DialogManager, booking: Booking) -> None:
     i18n = translator(manager)
     business = await business_profile(db_session(manager))
-    ics = await booking_ics(
-        db_session(manager),
-        booking.id,
+    view = await booking_details(db_session(manager), booking.id)
+    manager.middleware_data[BOOKED_THIS_UPDATE] = view  # the done screen shows it next
+    ics = booking_ics(
+        view,
+        business,
         summary=i18n("booking-ics-summary", business=business.name),
         now=now(manager),
     )

@@ -6,6 +6,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.services.booking import booking_details
+from db.services.catalog import business_profile
 from db.services.clients import (
     ClientGone,
     InvalidName,
@@ -107,7 +109,9 @@ async def test_the_calendar_file_has_the_visit_in_utc(
 ) -> None:
     world = await make_world(session, address=ADDRESS)
     booking = await book(session, world, starts_at=local(TOMORROW, "10:00"), now=clock.now())
-    ics = await booking_ics(session, booking.id, summary="Visit to Zapis", now=clock.now())
+    view = await booking_details(session, booking.id)
+    business = await business_profile(session)
+    ics = booking_ics(view, business, summary="Visit to Zapis", now=clock.now())
 
     (event,) = Calendar.from_ical(ics).walk("VEVENT")
     assert event.decoded("dtstart") == local(TOMORROW, "10:00")
