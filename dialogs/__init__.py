@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from dialogs import errors, fallback
+from dialogs import errors, fallback, intent_ids
 from dialogs.about import about_dialog
 from dialogs.booking import booking_dialog
 from dialogs.language import language_dialog
@@ -33,4 +33,5 @@ def routers() -> list[Router]:
 
 
 def setup(router: Router) -> None:
+    intent_ids.install()
     router.include_routers(*routers())
