@@ -245,7 +245,7 @@ async def free_days_for(
 ) -> list[date]:
     """Local days in [first, last] with a free start; `staff_id` None means anyone.
 
-    Bookings are read in rounds of staff (1, 4, 16, … in their stable
+    Bookings are read in rounds of staff (1, 1, 2, 4, 8, … in their stable
     order), each only for the days still open: in a typical month the first
     one or two settle nearly every day, so a month costs a few small reads,
     not every booking of every staff member. A fully booked month costs a
@@ -270,17 +270,12 @@ async def free_days_for(
 
 
 def _rounds(staff: list[_Hours]) -> Iterator[list[_Hours]]:
-    """Staff in fast-growing batches: 1, 4, 16, 64, …
-
-    A round costs a statement (a millisecond or so, more than reading a few
-    hundred bookings), so a month of "anyone" takes at most three rounds with
-    20 staff: 1, 1, 2, 4, 8 took five, and a third longer at the median.
-    """
+    """Staff in growing batches: 1, 1, 2, 4, 8, …"""
     start, size = 0, 1
     while start < len(staff):
         yield staff[start : start + size]
         start += size
-        size *= 4
+        size = max(start, 1)
 
 
 async def _offered_days(
