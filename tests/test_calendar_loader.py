@@ -18,6 +18,7 @@ from db.models import (
 )
 from db.services.availability import SlotProblem, free_days_any, free_starts_any
 from db.services.calendar import (
+    _stretches,
     check_slot,
     free_days_for,
     free_times_for,
@@ -410,3 +411,12 @@ async def test_rounds_agree_with_reading_everyone_at_once(session, clock):
             session, service_id=world.service_id, staff_id=None, day=day, now=now
         )
         assert times == [slot.start for slot in free_starts_any(everyone, rules, day)]
+
+
+def test_stretches_join_across_a_day_off_and_split_at_longer_gaps():
+    d = date(2026, 12, 1)
+    days = [d, d + timedelta(1), d + timedelta(3), d + timedelta(6), d + timedelta(7)]
+    # A one-day gap (a Sunday off) stays in the stretch; two free days between split it,
+    # and then the next stretch's window (a day back) cannot reach the last one's.
+    assert _stretches(days) == [(d, d + timedelta(3)), (d + timedelta(6), d + timedelta(7))]
+    assert _stretches([d]) == [(d, d)]

@@ -3,7 +3,7 @@
 Every search runs a handful of small reads, so the statements are built once
 at import (values go in as bound parameters) and read plain columns with Core,
 never ORM objects. Bookings, the bulk of the data, come back as epoch seconds
-computed by the database, one row per staff member (see `_BUSY`).
+computed by the database, one row per staff member (see `_busy_statement`).
 
 What a client browses (`free_days_for`, `free_times_for`) takes the rules and
 hours from the in-memory snapshot (`db.services.snapshot`) and reads only
@@ -18,11 +18,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
+    CompoundSelect,
     Date,
     Integer,
     Select,
@@ -290,7 +293,7 @@ async def _offered_days(
     if not wanted:
         return []
     ids = [staff_id for staff_id, member_days in working.items() if member_days]
-    busy = await _busy(session, ids, wanted[0], wanted[-1], rules.zone, None)
+    busy = await _busy(session, ids, wanted, rules.zone)
     calendars = [member.with_busy(busy[member.staff_id]) for member in staff]
     return free_days_among(calendars, rules, wanted)
 
@@ -310,7 +313,7 @@ async def free_times_for(
     rules, staff = found
     if not rules.today <= day <= rules.last_day:
         return []
-    busy = await _busy(session, [member.id for member in staff], day, day, rules.zone, None)
+    busy = await _busy(session, [member.id for member in staff], [day], rules.zone)
     calendars = [_Hours.of(member, day, day).with_busy(busy[member.id]) for member in staff]
     if staff_id is not None:
         return free_starts(calendars[0], rules, day)
@@ -432,16 +435,34 @@ _BUSY_SPANS = JoinedText(
     + ","
     + cast(EpochSeconds(Booking.busy_until), String)
 )
-_BUSY_WINDOW = (
-    Booking.starts_at >= bindparam("since"),
-    Booking.starts_at < bindparam("hi"),
-    Booking.busy_until > bindparam("lo"),
-)
-_BUSY = (
-    select(Booking.staff_id, _BUSY_SPANS)
-    .where(*_ACTIVE_BOOKINGS, *_BUSY_WINDOW)
-    .group_by(Booking.staff_id)
-)
+
+
+def _busy_window(suffix: str = "") -> tuple[ColumnElement[bool], ...]:
+    """Bookings touching a stretch of days (parameters: see `_window_parameters`)."""
+    return (
+        Booking.starts_at >= bindparam("since" + suffix),
+        Booking.starts_at < bindparam("hi" + suffix),
+        Booking.busy_until > bindparam("lo" + suffix),
+    )
+
+
+@cache
+def _busy_statement(stretches: int) -> CompoundSelect | Select[Any]:
+    """Busy spans per staff member over `stretches` separate stretches of days.
+
+    One SELECT per stretch, joined with UNION ALL: each reads its days through
+    the (staff_id, starts_at) index, where an OR of ranges made SQLite read every
+    booking of the staff. Stretches are far enough apart (see `_stretches`) that
+    no booking is read twice.
+    """
+    selects = [
+        select(Booking.staff_id, _BUSY_SPANS)
+        .where(*_ACTIVE_BOOKINGS, *_busy_window(str(n)))
+        .group_by(Booking.staff_id)
+        for n in range(stretches)
+    ]
+    return selects[0] if stretches == 1 else union_all(*selects)
+
 
 # A whole calendar in one round trip (what a booking is checked against): weekly
 # rows have no dates, exceptions no weekday, and the bookings row of each staff
@@ -483,23 +504,33 @@ _CALENDARS = union_all(
         _NO_TIME,
         _BUSY_SPANS,
     )
-    .where(*_ACTIVE_BOOKINGS, *_BUSY_WINDOW)
+    .where(*_ACTIVE_BOOKINGS, *_busy_window())
     .group_by(Booking.staff_id),
 )
 
 
-def _busy_window(
-    first: date, last: date, zone: ZoneInfo, exclude_booking_id: int | None
-) -> dict[str, Any]:
-    """Parameters for bookings touching local days [first, last], and as far into
-    the next day as a late visit can run."""
+def _window_parameters(first: date, last: date, zone: ZoneInfo, suffix: str = "") -> dict[str, Any]:
+    """For bookings touching local days [first, last], and as far into the next
+    day as a late visit can run."""
     lo = datetime.combine(first, time(), zone)
     return {
-        "exclude": exclude_booking_id or NO_BOOKING,
-        "since": lo - LONGEST_BOOKING,
-        "lo": lo,
-        "hi": datetime.combine(last + timedelta(days=1), time(), zone) + LONGEST_BOOKING,
+        "since" + suffix: lo - LONGEST_BOOKING,
+        "lo" + suffix: lo,
+        "hi" + suffix: datetime.combine(last + timedelta(days=1), time(), zone) + LONGEST_BOOKING,
     }
+
+
+def _stretches(days: Sequence[date]) -> list[tuple[date, date]]:
+    """Sorted days as (first, last) stretches. A gap of one day (a Sunday off)
+    does not split a stretch; a longer one does, and then the windows of
+    `_window_parameters` cannot overlap."""
+    stretches: list[tuple[date, date]] = []
+    for day in days:
+        if stretches and (day - stretches[-1][1]).days <= 2:
+            stretches[-1] = (stretches[-1][0], day)
+        else:
+            stretches.append((day, day))
+    return stretches
 
 
 def _spans(joined: str) -> list[tuple[int, int]]:
@@ -519,9 +550,9 @@ async def _calendars(
     hours = {staff_id: _Hours(staff_id) for staff_id in ids}
     busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
     parameters = {"ids": ids, "first": first, "until": last + timedelta(days=1)}
-    rows = await session.execute(
-        _CALENDARS, parameters | _busy_window(first, last, zone, exclude_booking_id)
-    )
+    parameters |= _window_parameters(first, last, zone)
+    parameters["exclude"] = exclude_booking_id or NO_BOOKING
+    rows = await session.execute(_CALENDARS, parameters)
     for staff_id, weekday, kind, date_from, date_to, start, end, joined in rows:
         if joined is not None:
             busy[staff_id] = _spans(joined)
@@ -533,18 +564,19 @@ async def _calendars(
 
 
 async def _busy(
-    session: AsyncSession,
-    ids: list[int],
-    first: date,
-    last: date,
-    zone: ZoneInfo,
-    exclude_booking_id: int | None,
+    session: AsyncSession, ids: list[int], days: Sequence[date], zone: ZoneInfo
 ) -> dict[int, list[tuple[int, int]]]:
-    """Active bookings as epoch-second spans by staff id (see `_busy_window`)."""
-    rows = await session.execute(
-        _BUSY, {"ids": ids} | _busy_window(first, last, zone, exclude_booking_id)
-    )
-    return defaultdict(list, {staff_id: _spans(joined) for staff_id, joined in rows})
+    """Active bookings as epoch-second spans by staff id, for the local `days`
+    (sorted) only: the last rounds of a month ask for a few scattered days."""
+    stretches = _stretches(days)
+    parameters: dict[str, Any] = {"ids": ids, "exclude": NO_BOOKING}
+    for n, (first, last) in enumerate(stretches):
+        parameters |= _window_parameters(first, last, zone, str(n))
+    rows = await session.execute(_busy_statement(len(stretches)), parameters)
+    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for staff_id, joined in rows:
+        busy[staff_id] += _spans(joined)
+    return busy
 
 
 _DAY_LOAD = (
