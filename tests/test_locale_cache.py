@@ -6,7 +6,7 @@ import pytest
 from aiogram import Dispatcher
 from aiogram_dialog.test_tools import BotClient, MockMessageManager
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from bot.config import Settings
 from bot.factory import create_dispatcher
@@ -16,6 +16,7 @@ from db.models import Client
 from db.services.clients import erase_client, set_locale, set_phone
 from locales import get_translator
 from tests.factories import make_client
+from tests.statements import recording
 from tests.stub_session import StubSession, stub_bot
 
 USER_ID = 4242
@@ -158,16 +159,7 @@ async def test_a_new_client_is_remembered_without_reading_it_back(dp, engine) ->
     telegram = StubSession()
     user = BotClient(dp, user_id=USER_ID, chat_id=USER_ID, bot=stub_bot(telegram))
     await user.send("/start")  # registers the client
-    locale_reads: list[str] = []
-
-    def count(_conn, _cursor, statement: str, *_args) -> None:
-        if "clients.locale" in statement and statement.lstrip().upper().startswith("SELECT"):
-            locale_reads.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with recording(engine) as statements:
         await user.send("/help")
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
-    assert locale_reads == []
+    assert [s for s in statements if s.startswith("SELECT clients.locale")] == []
     assert len(the_cache(dp)) == 1

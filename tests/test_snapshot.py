@@ -3,13 +3,11 @@ stale for longer than the write that changed it, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, time
 
 import pytest
-from sqlalchemy import delete, event, insert, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import delete, insert, text, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import (
     ExceptionKind,
@@ -23,22 +21,9 @@ from db.services import snapshot as snapshot_module
 from db.services.calendar import free_times_for
 from db.services.snapshot import forget_snapshot, snapshot
 from tests.factories import make_service, make_staff, make_world
+from tests.statements import recording
 
 TOMORROW = date(2026, 11, 24)
-
-
-@contextmanager
-def counting(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def read(sessionmaker: async_sessionmaker[AsyncSession]):
@@ -76,7 +61,7 @@ async def test_holds_the_active_catalog_and_hours(session, sessionmaker):
 async def test_a_warm_snapshot_costs_no_statement(session, sessionmaker, engine):
     await make_world(session)
     await read(sessionmaker)
-    with counting(engine) as statements:
+    with recording(engine) as statements:
         await read(sessionmaker)
     assert statements == []
 
