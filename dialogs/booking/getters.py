@@ -133,7 +133,7 @@ async def free_times(
     """Free starts on the chosen day: what the grid shows and what a tap is checked against.
 
     Kept for the rest of the update (a tap on a day checks them, then the time grid
-    shows them): loading them costs five queries.
+    shows them): loading them is a query and the engine's work over the day.
     """
     data = manager.dialog_data
     if not data.get(keys.DAY) or not data.get(keys.SERVICE_ID):
