@@ -33,7 +33,6 @@ from sqlalchemy import (
     Time,
     bindparam,
     cast,
-    extract,
     func,
     null,
     select,
@@ -90,8 +89,10 @@ class EpochSeconds(FunctionElement[int]):
 
 @compiles(EpochSeconds, "postgresql")
 def _epoch_postgresql(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> str:
+    # date_part() gives a double; extract() a numeric (PostgreSQL 14+), and a month of
+    # bookings converted a fifth slower through it.
     (column,) = element.clauses
-    return compiler.process(cast(func.floor(extract("epoch", column)), BigInteger), **kw)
+    return compiler.process(cast(func.floor(func.date_part("epoch", column)), BigInteger), **kw)
 
 
 @compiles(EpochSeconds, "sqlite")
