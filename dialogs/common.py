@@ -222,12 +222,8 @@ def formatter(manager: DialogManager) -> Formatter:
     return Formatter(locale=translator(manager).locale, zone=settings_of(manager).zone)
 
 
-def duration_text(i18n: Translator, minutes: int) -> str:
-    return _duration_text(i18n, minutes)
-
-
 @lru_cache(maxsize=_REMEMBERED)
-def _duration_text(i18n: Translator, minutes: int) -> str:
+def duration_text(i18n: Translator, minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     return i18n("duration", hours=hours, minutes=rest)
 

@@ -57,7 +57,7 @@ _CHANGED = "zapis.snapshot_changed"  # in `Session.info`: this transaction wrote
 
 @dataclass(frozen=True, slots=True)
 class BusinessView:
-    """The business settings row, read-only."""
+    """What screens and the free-time search read of the settings row."""
 
     name: str
     address: str | None
@@ -71,8 +71,6 @@ class BusinessView:
     slot_step_minutes: int
     horizon_days: int
     min_lead_minutes: int
-    cancel_deadline_minutes: int
-    max_upcoming_per_client: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +79,6 @@ class ServiceView:
 
     id: int
     name: str
-    description: str | None
     duration_minutes: int
     buffer_after_minutes: int
     price: Decimal
@@ -240,7 +237,6 @@ def _services(rows: Iterable[Any]) -> dict[int, ServiceView]:
         service_id: ServiceView(
             id=service_id,
             name=service.name,
-            description=service.description,
             duration_minutes=service.duration_minutes,
             buffer_after_minutes=service.buffer_after_minutes,
             price=service.price,
