@@ -1,7 +1,8 @@
 """One engine and session factory for the process.
 
-SQLite: WAL (readers never wait for the writer), foreign keys on, a busy
-timeout, and every transaction begun with `BEGIN IMMEDIATE` — SQLAlchemy's
+SQLite: WAL (readers never wait for the writer), foreign keys on, statements
+run on the event loop and only a wait for the lock in a thread
+(db/sqlite_connection.py), and every transaction begun with `BEGIN IMMEDIATE` — SQLAlchemy's
 documented recipe for aiosqlite. Taking the write lock at BEGIN serializes the
 availability check and the insert of a booking, and avoids the deadlock a
 deferred transaction hits when it upgrades from reading to writing. The
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.sqlite_connection import connect_on_loop
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -33,7 +36,6 @@ def _prepare_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -48,7 +50,9 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
+            url,
+            async_creator=connect_on_loop(url, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS),
+            **kwargs,
         )
         _prepare_sqlite(engine)
         return engine

@@ -1,0 +1,89 @@
+"""SQLite statements run on the event loop; only a wait for the lock leaves it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.engine import create_engine
+from tests.databases import sqlite_url
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> Path:
+    path = tmp_path / "loop.sqlite3"
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT UNIQUE)")
+    return path
+
+
+@pytest.fixture
+async def engine(database: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(sqlite_url(database))
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _thread_id_function(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("thread_id", 0, threading.get_ident)
+
+    yield engine
+    await engine.dispose()
+
+
+async def test_statements_run_on_the_event_loops_thread(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO notes (body) VALUES ('a')"))
+        ran_on = await connection.scalar(text("SELECT thread_id()"))
+    assert ran_on == threading.get_ident()
+
+
+async def test_waiting_for_the_lock_leaves_the_loop_free(
+    engine: AsyncEngine, database: Path
+) -> None:
+    other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process's writer holds the lock
+    try:
+
+        async def write() -> int | None:
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO notes (body) VALUES ('waited')"))
+                return await connection.scalar(text("SELECT thread_id()"))
+
+        writer = asyncio.create_task(write())
+        ticks = 0
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+            ticks += 1
+        # The loop went on ticking while the writer waited.
+        assert ticks == 20
+        assert not writer.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    ran_on = await asyncio.wait_for(writer, timeout=10)
+    # Once it had the lock, the rest of the transaction came back to the loop.
+    assert ran_on == threading.get_ident()
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT body FROM notes")) == "waited"
+        # The wait's busy timeout is not left behind for the calls on the loop.
+        assert await connection.scalar(text("PRAGMA busy_timeout")) == 0
+
+
+async def test_errors_other_than_busy_are_raised_as_they_are(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO notes (body) VALUES ('once')"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO notes (body) VALUES ('once')"))
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT count(*) FROM notes")) == 1
