@@ -43,7 +43,17 @@ from db.services import notifications
 from db.services.audit import Actor, record
 from db.services.availability import SlotProblem
 from db.services.business import get_business
-from db.services.calendar import LONGEST_BOOKING, check_slot, pick_staff, service_staff
+from db.services.calendar import (
+    EXCEPTIONS_NEAR_JSON,
+    LONGEST_BOOKING,
+    WEEKLY_HOURS_JSON,
+    check_slot,
+    hours_problem,
+    hours_window,
+    pick_staff,
+    service_staff,
+    slot_rules,
+)
 from db.services.errors import (
     BookingError,
     BookingNotFound,
@@ -339,14 +349,18 @@ class _Request:
     upcoming: int  # the client's upcoming bookings, for the limit
     repeat_id: int | None  # an upcoming booking this very request already made
     staff: Staff | None  # the named staff member, if active and doing the service
+    # The named staff member's weekly hours and nearby exceptions, as JSON rows
+    # (`calendar.WEEKLY_HOURS_JSON`, `calendar.EXCEPTIONS_NEAR_JSON`).
+    hours: tuple[list[list[Any]] | None, list[list[Any]] | None] = (None, None)
 
 
 def _request_statement(*, named_staff: bool) -> Select[Any]:
     """The `_Request` row: one, as everything in it is a single row or an aggregate.
 
-    Parameters: client_id, service_id, staff_id (with `named_staff`), starts_at,
-    now, and since: `now - LONGEST_BOOKING`, before which no upcoming booking
-    starts. That bound makes SQLite count by the (client_id, starts_at) index;
+    Parameters: client_id, service_id, starts_at, now, and since: `now -
+    LONGEST_BOOKING`, before which no upcoming booking starts; with `named_staff`
+    also staff_id and `calendar.hours_window`'s, for the staff member's hours.
+    The `since` bound makes SQLite count by the (client_id, starts_at) index;
     without it, it picks (status, ends_at) and reads every active booking.
     """
     upcoming = and_(
@@ -384,7 +398,7 @@ def _request_statement(*, named_staff: bool) -> Select[Any]:
         staff_services.c.service_id == bindparam("service_id"),
     )
     return (
-        statement.add_columns(Staff)
+        statement.add_columns(Staff, WEEKLY_HOURS_JSON, EXCEPTIONS_NEAR_JSON)
         .outerjoin(staff_services, link)
         .outerjoin(Staff, and_(Staff.id == staff_services.c.staff_id, Staff.active))
     )
@@ -425,12 +439,18 @@ async def _read_request(
         "now": now,
         "since": now - LONGEST_BOOKING,
     }
-    statement = _REQUEST if staff_id is None else _REQUEST_NAMED_STAFF
+    statement = _REQUEST
+    if staff_id is not None:
+        statement = _REQUEST_NAMED_STAFF
+        parameters |= hours_window(starts_at)
     row = (await session.execute(statement, parameters)).one_or_none()
     if row is None:
         raise ValueError(f"no client {client_id}: the bot registers clients before booking")
-    client, service, business, upcoming, repeat_id, *staff = row
-    return _Request(client, service, business, upcoming, repeat_id, staff[0] if staff else None)
+    client, service, business, upcoming, repeat_id, *named = row
+    if not named:
+        return _Request(client, service, business, upcoming, repeat_id, None)
+    staff, weekly, exceptions = named
+    return _Request(client, service, business, upcoming, repeat_id, staff, (weekly, exceptions))
 
 
 async def create_booking(
@@ -509,13 +529,16 @@ async def _insert_booking(
     service = request.service
     if service is None or not service.active:
         raise ServiceUnavailable
+    business = request.business or await get_business(session)
     if staff_id is None:
         staff_id = await _any_staff(session, service=service, start=starts_at, now=now)
     else:
         if request.staff is None:
             raise StaffUnavailable
-        await _check_slot(session, service=service, staff_id=staff_id, start=starts_at, now=now)
-    business = request.business or await get_business(session)
+        # The hours came with the request; an overlap is refused by the INSERT's guard.
+        rules = slot_rules(service, business, now)
+        if problem := hours_problem(staff_id, *request.hours, rules, starts_at):
+            raise _PROBLEM_ERRORS[problem]
     if request.upcoming >= business.max_upcoming_per_client:
         raise TooManyUpcoming
 

@@ -7,8 +7,8 @@ computed by the database, one row per staff member (see `_busy_statement`).
 
 What a client browses (`free_days_for`, `free_times_for`) takes the rules and
 hours from the in-memory snapshot (`db.services.snapshot`) and reads only
-bookings; what a booking is checked against (`check_slot`, `pick_staff`) is
-read fresh, in the booking's transaction.
+bookings; what a booking is checked against (`check_slot`, `pick_staff`,
+`hours_problem`) is read fresh, in the booking's transaction.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ColumnElement,
     CompoundSelect,
@@ -67,7 +68,7 @@ from db.services.availability import (
     working_periods,
 )
 from db.services.business import get_business
-from db.services.snapshot import BusinessView, ServiceView, Snapshot, StaffView, snapshot
+from db.services.snapshot import BusinessView, ServiceView, StaffView, snapshot
 
 LONGEST_BOOKING = timedelta(days=1)
 """No booking holds a staff member longer than this (duration + buffer; the
@@ -154,14 +155,105 @@ def _joined_sqlite(element: JoinedText, compiler: SQLCompiler, **kw: Any) -> str
     return compiler.process(func.group_concat(column, ","), **kw)
 
 
+class JsonRows(FunctionElement[list[list[Any]]]):
+    """The rows of a group as a JSON array of arrays of the given columns (an
+    aggregate): a few rows carried in one column of a one-row statement. Comes
+    back decoded; None when the group is empty (PostgreSQL)."""
+
+    type = JSON()
+    inherit_cache = True
+    name = "json_rows"
+
+
+@compiles(JsonRows, "postgresql")
+def _json_rows_postgresql(element: JsonRows, compiler: SQLCompiler, **kw: Any) -> str:
+    # JSON renders dates and times as ISO text whatever the session's DateStyle.
+    return compiler.process(func.json_agg(func.json_build_array(*element.clauses)), **kw)
+
+
+@compiles(JsonRows, "sqlite")
+def _json_rows_sqlite(element: JsonRows, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(func.json_group_array(func.json_array(*element.clauses)), **kw)
+
+
+# One staff member's hours near one start, as two JSON columns a statement can
+# carry beside other things (`booking.create_booking` reads them with the request).
+# Parameters: staff_id, and near_from / near_to from `hours_window`.
+WEEKLY_HOURS_JSON = (
+    select(JsonRows(WorkingInterval.weekday, WorkingInterval.start_time, WorkingInterval.end_time))
+    .where(WorkingInterval.staff_id == bindparam("staff_id"))
+    .scalar_subquery()
+)
+EXCEPTIONS_NEAR_JSON = (
+    select(
+        JsonRows(
+            ScheduleException.kind,
+            ScheduleException.date_from,
+            ScheduleException.date_to,
+            ScheduleException.start_time,
+            ScheduleException.end_time,
+        )
+    )
+    .where(
+        ScheduleException.staff_id == bindparam("staff_id"),
+        ScheduleException.date_from <= bindparam("near_to"),
+        ScheduleException.date_to >= bindparam("near_from"),
+    )
+    .scalar_subquery()
+)
+
+
+def hours_window(start: datetime) -> dict[str, date]:
+    """The `near_*` parameters: every exception that can touch `start`'s local
+    day or the day after it (a night shift), in any time zone (UTC-12 … UTC+14),
+    without knowing the zone yet."""
+    utc_day = start.astimezone(UTC).date()
+    return {"near_from": utc_day - timedelta(days=1), "near_to": utc_day + timedelta(days=2)}
+
+
+def hours_problem(
+    staff_id: int,
+    weekly: list[list[Any]] | None,
+    exceptions: list[list[Any]] | None,
+    rules: SlotRules,
+    start: datetime,
+) -> SlotProblem | None:
+    """`slot_problem` against the hours alone (the columns above), never TAKEN:
+    other bookings are left to the database's overlap guard at the INSERT, which
+    refuses the same overlaps the engine would."""
+    hours = _Hours(staff_id)
+    hours.weekly.extend(
+        WeeklyInterval(weekday, time.fromisoformat(begin), time.fromisoformat(end))
+        for weekday, begin, end in weekly or ()
+    )
+    hours.exceptions.extend(
+        DatedException(
+            kind,
+            date.fromisoformat(first),
+            date.fromisoformat(last),
+            time.fromisoformat(begin) if begin is not None else None,
+            time.fromisoformat(end) if end is not None else None,
+        )
+        for kind, first, last, begin, end in exceptions or ()
+    )
+    return slot_problem(hours.bare, rules, start)
+
+
+def slot_rules(
+    service: Service | ServiceView, business: BusinessSettings | BusinessView, now: datetime
+) -> SlotRules:
+    """The search rules for `service` under settings the caller has already read."""
+    settings = _settings_of(business)
+    return _rules(service.duration_minutes, service.buffer_after_minutes, now, settings)
+
+
 async def load_rules(session: AsyncSession, service: Service, now: datetime) -> SlotRules:
     """The search rules for `service` under the business's settings at `now`.
 
     Reads the settings through the session's identity map (`get_business`), so
     the booking service, which needs them too, reads the row only once.
     """
-    settings = await _settings(session)
-    return _rules(service.duration_minutes, service.buffer_after_minutes, now, settings)
+    return slot_rules(service, await get_business(session), now)
 
 
 _SETTINGS = (
@@ -170,11 +262,6 @@ _SETTINGS = (
     BusinessSettings.horizon_days,
     BusinessSettings.timezone,
 )
-
-
-async def _settings(session: AsyncSession) -> list[Any]:
-    business = await get_business(session)
-    return _settings_of(business)
 
 
 def _settings_of(business: BusinessSettings | BusinessView) -> list[Any]:
@@ -370,12 +457,7 @@ async def browse_rules(
     service = offered.service(service_id)
     if service is None:
         return None
-    return _snapshot_rules(offered, service, now)
-
-
-def _snapshot_rules(offered: Snapshot, service: ServiceView, now: datetime) -> SlotRules:
-    settings = _settings_of(offered.business)
-    return _rules(service.duration_minutes, service.buffer_after_minutes, now, settings)
+    return slot_rules(service, offered.business, now)
 
 
 async def _search(
@@ -392,7 +474,7 @@ async def _search(
         staff = [member for member in staff if member.id == staff_id]
     if not staff:
         return None
-    return _snapshot_rules(offered, service, now), staff
+    return slot_rules(service, offered.business, now), staff
 
 
 @dataclass(frozen=True, slots=True)
