@@ -244,7 +244,7 @@ async def timed(
 ) -> Latency:
     """Each query in its own session, like an update of the bot; the first
     20 only warm the connection pool and caches. CPU is this process's own
-    (with aiosqlite that includes its worker thread), which a busy machine
+    (all its threads, so a wait in aiosqlite's counts too), which a busy machine
     inflates less than wall time."""
     sessionmaker = create_sessionmaker(engine)
     wall, cpu = [], []

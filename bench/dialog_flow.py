@@ -9,7 +9,7 @@ and seeded; Redis is a dedicated database number, flushed first (skipped when no
 URL is given). Each flow is a new client, as a first booking is the longest path.
 
 Per run: flows and updates per second (wall clock), CPU per update (the whole
-process, aiosqlite's thread included: steadier than wall time on a shared
+process, all threads: steadier than wall time on a shared
 machine), p50/p99 latency of one update (with several users this includes the
 wait for the others; `--users 1` shows the bare service time), Redis commands
 and SQL statements per update. Goals: the real flow costs at most twice the
@@ -62,7 +62,7 @@ class Figures:
     flows: int = 0
     failures: int = 0
     seconds: float = 0.0
-    cpu_seconds: float = 0.0  # all threads: aiosqlite works in its own
+    cpu_seconds: float = 0.0  # all threads (a wait for SQLite's lock runs in aiosqlite's)
     latencies: list[float] = field(default_factory=list)
     commands: Counter[str] | None = None  # Redis commands by name
     statements: Counter[str] | None = None  # SQL statements by first word
