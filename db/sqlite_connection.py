@@ -22,7 +22,9 @@ an outbox claim) take a few milliseconds.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from typing import Any, TypeVar
 
@@ -38,24 +40,39 @@ class LoopSideConnection(aiosqlite.Connection):
     def __init__(self, connector: Callable[[], sqlite3.Connection], busy_timeout_ms: int) -> None:
         super().__init__(connector, iter_chunk_size=64)
         self._busy_timeout_ms = busy_timeout_ms
+        # Calls handed to the worker thread and not finished there yet. While there
+        # are any, every call queues behind them, as in plain aiosqlite: above all
+        # the close after a caller gave up waiting (a cancelled update), which run
+        # here would wait for the connection's mutex and stop the event loop.
+        self._in_thread = 0
+        self._count_lock = threading.Lock()  # counted up here, down in the thread
 
     async def _execute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
-        try:
-            return fn(*args, **kwargs)
-        except sqlite3.OperationalError as error:
-            if not _is_busy(error):
-                raise
+        if not self._in_thread:
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+        with self._count_lock:
+            self._in_thread += 1
         return await super()._execute(self._waiting, fn, args, kwargs)
 
     def _waiting(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
-        """In the worker thread: the call again, allowed to wait for the lock."""
-        self._conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+        """In the worker thread: the call, allowed to wait for the lock. The count
+        goes down here, not in the caller, who may have stopped waiting."""
         try:
-            return fn(*args, **kwargs)
+            self._conn.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with suppress(sqlite3.ProgrammingError):  # the call was the close
+                    self._conn.execute("PRAGMA busy_timeout=0")
         finally:
-            self._conn.execute("PRAGMA busy_timeout=0")
+            with self._count_lock:
+                self._in_thread -= 1
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:

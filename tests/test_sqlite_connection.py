@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import create_engine
+from db.sqlite_connection import connect_on_loop
 from tests.databases import sqlite_url
 
 
@@ -87,3 +88,40 @@ async def test_errors_other_than_busy_are_raised_as_they_are(engine: AsyncEngine
             await connection.execute(text("INSERT INTO notes (body) VALUES ('once')"))
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT count(*) FROM notes")) == 1
+
+
+async def ticks_while(task: asyncio.Task[Any], seconds: float) -> int:
+    """How often the loop got round to us in `seconds` while `task` ran."""
+    ticks = 0
+    for _ in range(int(seconds / 0.01)):
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not task.done()
+    return ticks
+
+
+async def test_a_close_after_the_caller_gave_up_waiting_leaves_the_loop_free(
+    database: Path,
+) -> None:
+    """A cancelled update leaves its BEGIN waiting in the thread; the pool then
+    closes the connection. Run on the loop, that close would wait for SQLite's
+    mutex, held by the waiting BEGIN, and stop everything."""
+    connection = await connect_on_loop(make_url(sqlite_url(database)), busy_timeout_ms=10_000)()
+    other = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def begin() -> None:
+        await connection.execute("BEGIN IMMEDIATE")
+
+    waiting = asyncio.create_task(begin())
+    await asyncio.sleep(0.05)
+    waiting.cancel()
+    closing = asyncio.create_task(connection.close())
+    try:
+        assert await ticks_while(closing, 0.2) == 20
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    await asyncio.wait_for(closing, timeout=10)
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
