@@ -161,5 +161,14 @@ async def test_a_new_client_is_remembered_without_reading_it_back(dp, engine) ->
     await user.send("/start")  # registers the client
     with recording(engine) as statements:
         await user.send("/help")
-    assert [s for s in statements if s.startswith("SELECT clients.locale")] == []
+    assert [s for s in statements if "FROM clients" in s] == []
     assert len(the_cache(dp)) == 1
+
+
+async def test_a_new_users_first_update_looks_for_the_client_once(dp, engine) -> None:
+    """The language lookup finds no client; creating one does not ask again."""
+    user = BotClient(dp, user_id=USER_ID, chat_id=USER_ID, bot=stub_bot(StubSession()))
+    with recording(engine) as statements:
+        await user.send("/start")
+    assert len([s for s in statements if "FROM clients" in s]) == 1
+    assert len([s for s in statements if s.startswith("INSERT INTO clients")]) == 1

@@ -20,12 +20,13 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, Session, object_session
 
 from db.models import Client
+from db.services.clients import get_client
 from locales import get_translator, pick_locale
 
 CACHE_KEY = "zapis.locale_cache"  # in `Session.info`: the cache to tell about changes
@@ -144,13 +145,17 @@ class I18nMiddleware(BaseMiddleware):
         session: AsyncSession | None = data.get("session")
         if user is not None and session is not None:
             session.info[CACHE_KEY] = self.cache
-            saved = await self.cache.get_or_load(
-                user.id,
-                lambda: session.scalar(select(Client.locale).where(Client.telegram_id == user.id)),
-            )
+            saved = await self.cache.get_or_load(user.id, lambda: _saved_locale(session, user.id))
         locale = pick_locale(
             saved, user.language_code if user else None, default=self.default_locale
         )
         data["locale"] = locale
         data["i18n"] = get_translator(locale)
         return await handler(event, data)
+
+
+async def _saved_locale(session: AsyncSession, telegram_id: int) -> str | None:
+    """Through `get_client`, so the handler that asks for the client next (nearly
+    every one: a new user's first update creates it) reads it no second time."""
+    client = await get_client(session, telegram_id)
+    return client.locale if client is not None else None

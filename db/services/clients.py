@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import phonenumbers
 from babel.core import get_global
-from sqlalchemy import func, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from db.models import Booking, Client
 from db.services.booking import Actor, cancel_booking, upcoming_bookings
@@ -92,21 +94,37 @@ async def get_client(session: AsyncSession, telegram_id: int) -> Client | None:
 
     A dialog update asks in its handler and again in its getter; the identity
     map cannot answer (the lookup is not by primary key), so the row is
-    remembered for the session. A remembered row no longer carrying the id
-    (erased meanwhile) is not trusted.
+    remembered for the session, and "no client" for the transaction (a new
+    user's language is looked up before `get_or_create_client` asks). A
+    remembered row no longer carrying the id (erased meanwhile) is not trusted.
     """
-    client = _known_clients(session).get(telegram_id)
+    known = _known_clients(session)
+    client = known.get(telegram_id, _NOT_ASKED)
+    if client is None:
+        return None  # asked before in this session: no such client yet
     # The loaded state only: an expired row (after a rollback) must not lazy-load here.
-    if client is not None and inspect(client).dict.get("telegram_id") == telegram_id:
+    if client is not _NOT_ASKED and inspect(client).dict.get("telegram_id") == telegram_id:
         return client
     client = await session.scalar(select(Client).where(Client.telegram_id == telegram_id))
-    if client is not None:
-        _known_clients(session)[telegram_id] = client
+    known[telegram_id] = client
     return client
 
 
-def _known_clients(session: AsyncSession) -> dict[int, Client]:
+_NOT_ASKED: Any = object()
+
+
+def _known_clients(session: AsyncSession | Session) -> dict[int, Client | None]:
+    """What this session learnt by Telegram id: the client, or None for none yet."""
     return session.info.setdefault(_KNOWN_CLIENTS, {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_absent_clients(session: Session, transaction: SessionTransaction) -> None:
+    """ "No such client" holds for one transaction: another may create one next."""
+    known = session.info.get(_KNOWN_CLIENTS)
+    if known and transaction.parent is None:
+        for telegram_id in [key for key, client in known.items() if client is None]:
+            del known[telegram_id]
 
 
 async def get_or_create_client(
