@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Booking, BookingStatus
+from db.models import AuditEntry, Booking, BookingStatus, OutboxMessage
 from db.services import errors
 from db.services.booking import Actor, create_booking, reschedule_booking
 from tests.factories import World, local, make_client, make_world
@@ -73,6 +73,10 @@ async def test_fifty_overlapping_attempts_one_wins(session, sessionmaker, clock)
     assert len(winners) == 1
     assert all(isinstance(refusal, errors.SlotTaken) for refusal in refusals)
     assert await _active_count(session) == 1
+    # The losers wrote nothing else either: one audit entry, messages of one booking.
+    assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 1
+    with_messages = await session.scalars(select(OutboxMessage.booking_id).distinct())
+    assert list(with_messages) == winners
 
 
 async def test_concurrent_double_tap_makes_one_booking(session, sessionmaker, clock):

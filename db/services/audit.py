@@ -46,8 +46,7 @@ class Actor:
 _INSERT = insert(AuditEntry.__table__)
 
 
-async def record(
-    session: AsyncSession,
+def entry(
     *,
     actor: Actor,
     action: str,
@@ -55,8 +54,9 @@ async def record(
     entity_id: int | None,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> None:
-    """Add one audit entry; it commits or rolls back with the caller's change.
+) -> dict[str, Any]:
+    """The values of one audit entry: what `record` writes, or a caller writes
+    within its change's own statement (`db.services.recorded_insert`).
 
     `at` is the caller's clock reading (the row's default is the wall clock).
     """
@@ -70,4 +70,10 @@ async def record(
     }
     if at is not None:
         values["at"] = at
-    await session.execute(_INSERT, values)
+    return values
+
+
+async def record(session: AsyncSession, **entry_fields: Any) -> None:
+    """Add one audit entry (fields as for `entry`); it commits or rolls back with
+    the caller's change."""
+    await session.execute(_INSERT, entry(**entry_fields))

@@ -5,8 +5,8 @@ change checks the slot again inside the caller's transaction, and the database
 guard (`ex_bookings_no_overlap` on PostgreSQL, the `booking_overlap` triggers on
 SQLite) settles any race the check cannot see. A lost race becomes `SlotTaken`
 and the caller's transaction stays usable and unchanged: a new booking's INSERT
-leaves the transaction intact when the guard refuses it (`_insert_guarded`), and
-a move runs in a SAVEPOINT (`_overlap_guard`).
+leaves the transaction intact when the guard refuses it (`_write_new_booking`),
+and a move runs in a SAVEPOINT (`_overlap_guard`).
 
 These functions never commit: the caller (the per-update session middleware, a
 job, a test) does, so the change, its audit entry and its outbox messages land
@@ -23,7 +23,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, not_, select
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +39,7 @@ from db.models import (
     staff_services,
 )
 from db.services import notifications
-from db.services.audit import Actor, record
+from db.services.audit import Actor, entry, record
 from db.services.availability import SlotProblem
 from db.services.business import get_business
 from db.services.calendar import (
@@ -71,6 +70,8 @@ from db.services.errors import (
     TooManyUpcoming,
     TooSoon,
 )
+from db.services.outbox import note_enqueued, rows_of
+from db.services.recorded_insert import insert_recorded
 
 __all__ = [
     "Actor",
@@ -91,7 +92,6 @@ __all__ = [
 TEXT_MAX_LENGTH = 500  # comment and cancel reason columns
 PG_EXCLUSION_VIOLATION = "23P01"
 PG_DEADLOCK = "40P01"
-PG_OVERLAP_CONSTRAINT = "ex_bookings_no_overlap"
 SQLITE_OVERLAP_MESSAGE = "booking_overlap"
 ENTITY = "booking"
 
@@ -486,7 +486,7 @@ async def create_booking(
         return await session.get_one(Booking, request.repeat_id)
     same_request = {"client_id": client_id, "service_id": service_id, "starts_at": starts_at}
     try:
-        booking = await _insert_booking(
+        values = await _new_booking_values(
             session,
             request,
             staff_id=staff_id,
@@ -494,6 +494,9 @@ async def create_booking(
             now=now,
             comment=comment,
             source=source,
+        )
+        return await _write_new_booking(
+            session, values, Actor.client(request.client), now=now, admin_ids=list(admin_ids)
         )
     except BookingError:
         # Refused after all? If a twin of this request committed in the meantime
@@ -503,19 +506,45 @@ async def create_booking(
         if (winner := await _active_booking_of(session, **same_request)) is not None:
             return winner
         raise
-    await _audit(
-        session,
-        Actor.client(request.client),
-        "created",
-        booking,
-        now,
-        {"staff_id": booking.staff_id, "starts_at": starts_at.isoformat(), "source": source},
+
+
+async def _write_new_booking(
+    session: AsyncSession,
+    values: dict[str, Any],
+    actor: Actor,
+    *,
+    now: datetime,
+    admin_ids: list[int],
+) -> Booking:
+    """Insert a new booking under the overlap guard (refused: `SlotTaken`) with
+    its audit entry and its messages; on PostgreSQL all in one statement."""
+    details = {
+        "staff_id": values["staff_id"],
+        "starts_at": values["starts_at"].isoformat(),
+        "source": values["source"],
+    }
+    if session.get_bind().dialect.name != "postgresql":
+        booking = await _insert_guarded(session, values)
+        await _audit(session, actor, "created", booking, now, details)
+        await notifications.booking_created(session, booking, now=now, admin_ids=admin_ids)
+        return booking
+    # The messages are worked out from the booking still unsaved; the statement
+    # gives them its id.
+    messages = await notifications.created_messages(
+        session, Booking(**values), now=now, admin_ids=admin_ids
     )
-    await notifications.booking_created(session, booking, now=now, admin_ids=list(admin_ids))
+    audit_entry = entry(
+        actor=actor, action="created", entity=ENTITY, entity_id=None, details=details, at=now
+    )
+    outbox_rows = rows_of(messages)
+    booking = await insert_recorded(session, values, audit_entry, outbox_rows)
+    if booking is None:
+        raise SlotTaken
+    note_enqueued(session, outbox_rows)
     return booking
 
 
-async def _insert_booking(
+async def _new_booking_values(
     session: AsyncSession,
     request: _Request,
     *,
@@ -524,8 +553,8 @@ async def _insert_booking(
     now: datetime,
     comment: str | None,
     source: str,
-) -> Booking:
-    """Check every rule, then insert under the overlap guard."""
+) -> dict[str, Any]:
+    """Check every rule; the new booking's columns."""
     service = request.service
     if service is None or not service.active:
         raise ServiceUnavailable
@@ -543,53 +572,39 @@ async def _insert_booking(
         raise TooManyUpcoming
 
     ends_at = starts_at + timedelta(minutes=service.duration_minutes)
-    return await _insert_guarded(
-        session,
-        {
-            "client_id": request.client.id,
-            "staff_id": staff_id,
-            "service_id": service.id,
-            "starts_at": starts_at,
-            "ends_at": ends_at,
-            "busy_until": ends_at + timedelta(minutes=service.buffer_after_minutes),
-            "status": (
-                BookingStatus.PENDING
-                if business.confirmation_mode == ConfirmationMode.MANUAL
-                else BookingStatus.CONFIRMED
-            ),
-            "price": service.price,
-            "comment": _clean_text(comment),
-            "source": source,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
+    return {
+        "client_id": request.client.id,
+        "staff_id": staff_id,
+        "service_id": service.id,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "busy_until": ends_at + timedelta(minutes=service.buffer_after_minutes),
+        "status": (
+            BookingStatus.PENDING
+            if business.confirmation_mode == ConfirmationMode.MANUAL
+            else BookingStatus.CONFIRMED
+        ),
+        "price": service.price,
+        "comment": _clean_text(comment),
+        "source": source,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 _INSERT = insert(Booking).returning(Booking)
-_INSERT_UNLESS_OVERLAP = (
-    postgresql.insert(Booking)
-    .on_conflict_do_nothing(constraint=PG_OVERLAP_CONSTRAINT)
-    .returning(Booking)
-)
 
 
 async def _insert_guarded(session: AsyncSession, values: dict[str, Any]) -> Booking:
-    """Insert a booking; the database's overlap guard refusing it is `SlotTaken`.
+    """SQLite: insert a booking; the overlap trigger refusing it is `SlotTaken`.
 
-    The caller's transaction stays usable and unchanged without a SAVEPOINT
-    (two round trips fewer): on PostgreSQL the exclusion constraint is the
-    INSERT's ON CONFLICT arbiter, so an overlap inserts nothing instead of
-    aborting the transaction (any other violation still raises); SQLite's
-    trigger raises with ABORT, which undoes the failing statement and nothing
-    before it. The INSERT runs as a statement, not in an ORM flush, because a
-    failed flush rolls the whole session back.
+    The trigger raises with ABORT, which undoes the failing statement and
+    nothing before it, so the caller's transaction stays usable and unchanged
+    without a SAVEPOINT. (PostgreSQL's exclusion constraint is the INSERT's ON
+    CONFLICT arbiter instead: `db.services.recorded_insert`.) The INSERT runs as
+    a statement, not in an ORM flush, because a failed flush rolls the whole
+    session back.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        booking = await session.scalar(_INSERT_UNLESS_OVERLAP, values)
-        if booking is None:
-            raise SlotTaken
-        return booking
     try:
         return await session.scalar(_INSERT, values)
     except IntegrityError as error:

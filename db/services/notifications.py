@@ -118,9 +118,11 @@ async def _notices(
     return notices
 
 
-async def booking_created(
+async def created_messages(
     session: AsyncSession, booking: Booking, *, now: datetime, admin_ids: list[int]
-) -> None:
+) -> list[Message]:
+    """A new booking's messages. Its id may not exist yet: the messages then carry
+    none, and the caller writes it in (`db.services.recorded_insert`)."""
     notices = await _notices(
         session,
         booking,
@@ -129,7 +131,15 @@ async def booking_created(
         staff_kind=Kind.STAFF_NEW,
         admin_ids=admin_ids,
     )
-    await enqueue_all(session, notices + await _reminders(session, booking, now))
+    return notices + await _reminders(session, booking, now)
+
+
+async def booking_created(
+    session: AsyncSession, booking: Booking, *, now: datetime, admin_ids: list[int]
+) -> None:
+    await enqueue_all(
+        session, await created_messages(session, booking, now=now, admin_ids=admin_ids)
+    )
 
 
 async def booking_rescheduled(

@@ -60,7 +60,7 @@ async def enqueue_all(session: AsyncSession, messages: Sequence[Message]) -> Non
     The session remembers the earliest due time it enqueued; after its commit the
     listeners of `on_commit_enqueued` hear it, so the sender can wake at once.
     """
-    await _insert(session, [_row(message) for message in messages])
+    await _insert(session, rows_of(messages))
 
 
 async def enqueue(
@@ -88,6 +88,12 @@ async def enqueue(
     return True
 
 
+def rows_of(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Outbox rows of messages without dedup keys, for `_insert` or a caller that
+    writes them within its change's own statement (then `note_enqueued`)."""
+    return [_row(message) for message in messages]
+
+
 def _row(message: Message, *, dedup_key: str | None = None) -> dict[str, Any]:
     """Every row with the same keys: rows with different ones go out in separate INSERTs."""
     return {
@@ -112,6 +118,14 @@ async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     await session.execute(_INSERT, rows)
+    note_enqueued(session, rows)
+
+
+def note_enqueued(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Remember the earliest due time among rows this session wrote, for the
+    listeners of `on_commit_enqueued`."""
+    if not rows:
+        return
     earliest = min(row["due_at"] for row in rows)
     known = session.info.get(_EARLIEST_DUE)
     session.info[_EARLIEST_DUE] = earliest if known is None else min(known, earliest)
