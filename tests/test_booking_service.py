@@ -129,6 +129,23 @@ async def test_price_is_kept_when_the_service_price_changes(session, world, cloc
     assert booking.price == Decimal("1500.00")
 
 
+async def test_a_booking_nobody_can_be_told_about_is_still_made_and_audited(session, world, clock):
+    """No messages at all (the client blocked the bot, the staff member has no
+    linked account, no admins): the booking and its audit entry alone."""
+    client = await session.get_one(Client, world.client_id)
+    client.blocked_bot = True
+    staff = await session.get_one(Staff, world.staff_ids[0])
+    staff.telegram_id = None
+    await session.commit()
+
+    booking = await book(session, world, clock, admin_ids=[])
+    await session.commit()
+
+    assert booking.status == BookingStatus.CONFIRMED
+    assert await audit_actions(session, booking.id) == ["created"]
+    assert await count(session, OutboxMessage) == 0
+
+
 async def test_manual_confirmation_mode_books_pending(session, clock):
     world = await make_world(session, confirmation_mode=ConfirmationMode.MANUAL)
     booking = await book(session, world, clock)
