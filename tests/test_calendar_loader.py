@@ -355,26 +355,21 @@ async def test_any_staff_finds_the_one_free_member_behind_four_full_ones(session
         ScheduleException(staff_id=last, kind="off", date_from=day_after, date_to=day_after)
     )
     await session.commit()
-    days = await free_days_for(
-        session,
-        service_id=world.service_id,
-        staff_id=None,
-        first=TOMORROW,
-        last=day_after,
-        now=clock.now(),
-    )
-    assert days == [TOMORROW, day_after]
+
+    async def free_days() -> list[date]:
+        return await free_days_for(
+            session,
+            service_id=world.service_id,
+            staff_id=None,
+            first=TOMORROW,
+            last=day_after,
+            now=clock.now(),
+        )
+
+    assert await free_days() == [TOMORROW, day_after]
     await book(session, world, last, TOMORROW, "10:00", minutes=9 * 60)
     await session.commit()
-    days = await free_days_for(
-        session,
-        service_id=world.service_id,
-        staff_id=None,
-        first=TOMORROW,
-        last=day_after,
-        now=clock.now(),
-    )
-    assert days == [day_after]
+    assert await free_days() == [day_after]
 
 
 async def test_rounds_agree_with_reading_everyone_at_once(session, clock):
