@@ -263,11 +263,11 @@ async def test_check_slot_and_rescheduling_over_the_own_old_slot(session, clock)
     booking = await book(session, world, anna, TOMORROW, "10:00")
     await session.commit()
     service = await session.get(Service, world.service_id)
-    now = clock.now()
+    rules = await load_rules(session, service, clock.now())
 
     async def problem(hhmm: str, day: date = TOMORROW, **kwargs) -> SlotProblem | None:
         return await check_slot(
-            session, service=service, staff_id=anna, start=local(day, hhmm), now=now, **kwargs
+            session, rules=rules, staff_id=anna, start=local(day, hhmm), **kwargs
         )
 
     assert await problem("10:30") is SlotProblem.TAKEN
@@ -283,28 +283,26 @@ async def test_pick_staff_takes_the_least_loaded_then_the_first_in_order(session
     world = await make_world(session, staff_count=3)
     anna, boris, vera = world.staff_ids
     service = await session.get(Service, world.service_id)
-    now = clock.now()
+    rules = await load_rules(session, service, clock.now())
     start = local(TOMORROW, "16:00")
 
-    assert await pick_staff(session, service=service, start=start, now=now) == anna
+    async def pick(**kwargs) -> int | None:
+        return await pick_staff(session, service_id=service.id, rules=rules, start=start, **kwargs)
+
+    assert await pick() == anna
     await book(session, world, anna, TOMORROW, "10:00")
     await book(session, world, boris, TOMORROW, "10:00")
     await book(session, world, boris, TOMORROW, "11:00")
     await book(session, world, vera, TOMORROW, "10:00")
     (await session.get(Staff, vera)).sort_order = -1
     await session.flush()
-    assert await pick_staff(session, service=service, start=start, now=now) == vera
+    assert await pick() == vera
     taken = await book(session, world, vera, TOMORROW, "16:00")
-    assert await pick_staff(session, service=service, start=start, now=now) == anna
-    assert (
-        await pick_staff(
-            session, service=service, start=start, now=now, exclude_booking_id=taken.id
-        )
-        == vera
-    )
+    assert await pick() == anna
+    assert await pick(exclude_booking_id=taken.id) == vera
     await book(session, world, anna, TOMORROW, "16:00")
     await book(session, world, boris, TOMORROW, "16:00")
-    assert await pick_staff(session, service=service, start=start, now=now) is None
+    assert await pick() is None
 
 
 async def test_a_blocked_stretch_from_the_database(session, clock):

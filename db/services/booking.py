@@ -15,14 +15,16 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, not_, select
+from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +42,7 @@ from db.models import (
 )
 from db.services import notifications
 from db.services.audit import Actor, entry, record
-from db.services.availability import SlotProblem
+from db.services.availability import SlotProblem, SlotRules
 from db.services.business import get_business
 from db.services.calendar import (
     EXCEPTIONS_NEAR_JSON,
@@ -49,6 +51,7 @@ from db.services.calendar import (
     check_slot,
     hours_problem,
     hours_window,
+    load_rules,
     pick_staff,
     service_staff,
     slot_rules,
@@ -70,7 +73,7 @@ from db.services.errors import (
     TooManyUpcoming,
     TooSoon,
 )
-from db.services.outbox import note_enqueued, rows_of
+from db.services.outbox import Message, enqueue_all, note_enqueued, rows_of
 from db.services.recorded_insert import insert_recorded
 
 __all__ = [
@@ -195,18 +198,16 @@ async def _check_staff(session: AsyncSession, staff_id: int, service_id: int) ->
 async def _check_slot(
     session: AsyncSession,
     *,
-    service: Service,
+    rules: SlotRules,
     staff_id: int,
     start: datetime,
-    now: datetime,
     exclude_booking_id: int | None = None,
 ) -> None:
     problem = await check_slot(
         session,
-        service=service,
+        rules=rules,
         staff_id=staff_id,
         start=start,
-        now=now,
         exclude_booking_id=exclude_booking_id,
     )
     if problem is not None:
@@ -216,27 +217,30 @@ async def _check_slot(
 async def _any_staff(
     session: AsyncSession,
     *,
-    service: Service,
+    service_id: int,
+    rules: SlotRules,
     start: datetime,
-    now: datetime,
     exclude_booking_id: int | None = None,
 ) -> int:
     """A free staff member for "any available", or the most telling refusal."""
     staff_id = await pick_staff(
-        session, service=service, start=start, now=now, exclude_booking_id=exclude_booking_id
+        session,
+        service_id=service_id,
+        rules=rules,
+        start=start,
+        exclude_booking_id=exclude_booking_id,
     )
     if staff_id is not None:
         return staff_id
-    candidates = await service_staff(session, service.id)
+    candidates = await service_staff(session, service_id)
     if not candidates:
         raise StaffUnavailable
     problems = [
         await check_slot(
             session,
-            service=service,
+            rules=rules,
             staff_id=staff.id,
             start=start,
-            now=now,
             exclude_booking_id=exclude_booking_id,
         )
         for staff in candidates
@@ -332,30 +336,21 @@ async def _audit(
 # --- changes -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Request:
-    """What `create_booking` reads before the calendar, in one statement (`_REQUEST`).
-
-    Holding the rows matters beyond their values: the session's identity map
-    keeps clean objects only weakly, and while they live, the later reads of
-    them by primary key come from the map, not the database (the settings in
-    `calendar.load_rules` and for the reminders, the client's and the staff
-    member's chats in `notifications`).
-    """
-
-    client: Client
-    service: Service | None
-    business: BusinessSettings | None  # None until the settings row exists
-    upcoming: int  # the client's upcoming bookings, for the limit
-    repeat_id: int | None  # an upcoming booking this very request already made
-    staff: Staff | None  # the named staff member, if active and doing the service
-    # The named staff member's weekly hours and nearby exceptions, as JSON rows
-    # (`calendar.WEEKLY_HOURS_JSON`, `calendar.EXCEPTIONS_NEAR_JSON`).
-    hours: tuple[list[list[Any]] | None, list[list[Any]] | None] = (None, None)
-
-
 def _request_statement(*, named_staff: bool) -> Select[Any]:
-    """The `_Request` row: one, as everything in it is a single row or an aggregate.
+    """What `create_booking` reads before the calendar: one row, as everything in
+    it is a single row or an aggregate, of plain columns. Loading the client,
+    the service, the settings and the staff member as ORM objects instead cost
+    as much again as the rest of the read.
+
+    Columns: client_id, client_telegram_id, blocked_bot; service_id, active,
+    duration_minutes, buffer_after_minutes, price (service_id None: no such
+    service); settings_id (None until the settings row exists) and the settings
+    the rules, the limit, the status and the reminders need; upcoming (the
+    client's upcoming bookings) and repeat_id (an upcoming booking this very
+    request already made). With `named_staff` also named_staff_id (None unless
+    the staff member is active and does the service), staff_chat, and their
+    weekly hours and nearby exceptions as JSON rows (`calendar.WEEKLY_HOURS_JSON`,
+    `calendar.EXCEPTIONS_NEAR_JSON`).
 
     Parameters: client_id, service_id, starts_at, now, and since: `now -
     LONGEST_BOOKING`, before which no upcoming booking starts; with `named_staff`
@@ -380,11 +375,24 @@ def _request_statement(*, named_staff: bool) -> Select[Any]:
     )
     statement = (
         select(
-            Client,
-            Service,
-            BusinessSettings,
-            select(func.count(Booking.id)).where(upcoming).scalar_subquery(),
-            repeat.scalar_subquery(),
+            Client.id.label("client_id"),
+            Client.telegram_id.label("client_telegram_id"),
+            Client.blocked_bot,
+            Service.id.label("service_id"),
+            Service.active,
+            Service.duration_minutes,
+            Service.buffer_after_minutes,
+            Service.price,
+            BusinessSettings.id.label("settings_id"),
+            BusinessSettings.slot_step_minutes,
+            BusinessSettings.min_lead_minutes,
+            BusinessSettings.horizon_days,
+            BusinessSettings.timezone,
+            BusinessSettings.max_upcoming_per_client,
+            BusinessSettings.confirmation_mode,
+            BusinessSettings.reminder_offsets_minutes,
+            select(func.count(Booking.id)).where(upcoming).scalar_subquery().label("upcoming"),
+            repeat.scalar_subquery().label("repeat_id"),
         )
         .select_from(Client)
         .outerjoin(Service, Service.id == bindparam("service_id"))
@@ -398,7 +406,12 @@ def _request_statement(*, named_staff: bool) -> Select[Any]:
         staff_services.c.service_id == bindparam("service_id"),
     )
     return (
-        statement.add_columns(Staff, WEEKLY_HOURS_JSON, EXCEPTIONS_NEAR_JSON)
+        statement.add_columns(
+            Staff.id.label("named_staff_id"),
+            Staff.telegram_id.label("staff_chat"),
+            WEEKLY_HOURS_JSON.label("weekly_hours"),
+            EXCEPTIONS_NEAR_JSON.label("exceptions_near"),
+        )
         .outerjoin(staff_services, link)
         .outerjoin(Staff, and_(Staff.id == staff_services.c.staff_id, Staff.active))
     )
@@ -430,7 +443,7 @@ async def _read_request(
     staff_id: int | None,
     starts_at: datetime,
     now: datetime,
-) -> _Request:
+) -> Row[Any]:
     parameters = {
         "client_id": client_id,
         "service_id": service_id,
@@ -446,11 +459,7 @@ async def _read_request(
     row = (await session.execute(statement, parameters)).one_or_none()
     if row is None:
         raise ValueError(f"no client {client_id}: the bot registers clients before booking")
-    client, service, business, upcoming, repeat_id, *named = row
-    if not named:
-        return _Request(client, service, business, upcoming, repeat_id, None)
-    staff, weekly, exceptions = named
-    return _Request(client, service, business, upcoming, repeat_id, staff, (weekly, exceptions))
+    return row
 
 
 async def create_booking(
@@ -484,20 +493,33 @@ async def create_booking(
     )
     if request.repeat_id is not None:
         return await session.get_one(Booking, request.repeat_id)
+    settings = request if request.settings_id is not None else await get_business(session)
     same_request = {"client_id": client_id, "service_id": service_id, "starts_at": starts_at}
     try:
         values = await _new_booking_values(
             session,
             request,
+            settings,
             staff_id=staff_id,
             starts_at=starts_at,
             now=now,
             comment=comment,
             source=source,
         )
-        return await _write_new_booking(
-            session, values, Actor.client(request.client), now=now, admin_ids=list(admin_ids)
+        messages = partial(
+            notifications.new_booking_messages,
+            now=now,
+            client_chat=None if request.blocked_bot else request.client_telegram_id,
+            staff_chat=(
+                request.staff_chat
+                if staff_id is not None
+                else await notifications.staff_chat(session, values["staff_id"])
+            ),
+            admin_ids=list(admin_ids),
+            reminder_offsets=settings.reminder_offsets_minutes,
         )
+        actor = Actor(ActorKind.CLIENT, telegram_id=request.client_telegram_id, client_id=client_id)
+        return await _write_new_booking(session, values, actor, now=now, messages=messages)
     except BookingError:
         # Refused after all? If a twin of this request committed in the meantime
         # (its booking now fills the slot), the request did succeed. The client lock
@@ -514,10 +536,10 @@ async def _write_new_booking(
     actor: Actor,
     *,
     now: datetime,
-    admin_ids: list[int],
+    messages: Callable[[Booking], list[Message]],
 ) -> Booking:
     """Insert a new booking under the overlap guard (refused: `SlotTaken`) with
-    its audit entry and its messages; on PostgreSQL all in one statement."""
+    its audit entry and its `messages`; on PostgreSQL all in one statement."""
     details = {
         "staff_id": values["staff_id"],
         "starts_at": values["starts_at"].isoformat(),
@@ -526,17 +548,14 @@ async def _write_new_booking(
     if session.get_bind().dialect.name != "postgresql":
         booking = await _insert_guarded(session, values)
         await _audit(session, actor, "created", booking, now, details)
-        await notifications.booking_created(session, booking, now=now, admin_ids=admin_ids)
+        await enqueue_all(session, messages(booking))
         return booking
     # The messages are worked out from the booking still unsaved; the statement
     # gives them its id.
-    messages = await notifications.created_messages(
-        session, Booking(**values), now=now, admin_ids=admin_ids
-    )
+    outbox_rows = rows_of(messages(Booking(**values)))
     audit_entry = entry(
         actor=actor, action="created", entity=ENTITY, entity_id=None, details=details, at=now
     )
-    outbox_rows = rows_of(messages)
     booking = await insert_recorded(session, values, audit_entry, outbox_rows)
     if booking is None:
         raise SlotTaken
@@ -546,7 +565,8 @@ async def _write_new_booking(
 
 async def _new_booking_values(
     session: AsyncSession,
-    request: _Request,
+    request: Row[Any],
+    settings: Row[Any] | BusinessSettings,
     *,
     staff_id: int | None,
     starts_at: datetime,
@@ -554,37 +574,39 @@ async def _new_booking_values(
     comment: str | None,
     source: str,
 ) -> dict[str, Any]:
-    """Check every rule; the new booking's columns."""
-    service = request.service
-    if service is None or not service.active:
+    """Check every rule; the new booking's columns. `settings`: the request's
+    own columns, or the row `get_business` made when there was none."""
+    if request.service_id is None or not request.active:
         raise ServiceUnavailable
-    business = request.business or await get_business(session)
+    rules = slot_rules(request, settings, now)
     if staff_id is None:
-        staff_id = await _any_staff(session, service=service, start=starts_at, now=now)
+        staff_id = await _any_staff(
+            session, service_id=request.service_id, rules=rules, start=starts_at
+        )
     else:
-        if request.staff is None:
+        if request.named_staff_id is None:
             raise StaffUnavailable
         # The hours came with the request; an overlap is refused by the INSERT's guard.
-        rules = slot_rules(service, business, now)
-        if problem := hours_problem(staff_id, *request.hours, rules, starts_at):
+        weekly, exceptions = request.weekly_hours, request.exceptions_near
+        if problem := hours_problem(staff_id, weekly, exceptions, rules, starts_at):
             raise _PROBLEM_ERRORS[problem]
-    if request.upcoming >= business.max_upcoming_per_client:
+    if request.upcoming >= settings.max_upcoming_per_client:
         raise TooManyUpcoming
 
-    ends_at = starts_at + timedelta(minutes=service.duration_minutes)
+    ends_at = starts_at + timedelta(minutes=request.duration_minutes)
     return {
-        "client_id": request.client.id,
+        "client_id": request.client_id,
         "staff_id": staff_id,
-        "service_id": service.id,
+        "service_id": request.service_id,
         "starts_at": starts_at,
         "ends_at": ends_at,
-        "busy_until": ends_at + timedelta(minutes=service.buffer_after_minutes),
+        "busy_until": ends_at + timedelta(minutes=request.buffer_after_minutes),
         "status": (
             BookingStatus.PENDING
-            if business.confirmation_mode == ConfirmationMode.MANUAL
+            if settings.confirmation_mode == ConfirmationMode.MANUAL
             else BookingStatus.CONFIRMED
         ),
-        "price": service.price,
+        "price": request.price,
         "comment": _clean_text(comment),
         "source": source,
         "created_at": now,
@@ -666,10 +688,9 @@ async def reschedule_booking(
         await _check_staff(session, new_staff_id, service.id)
     await _check_slot(
         session,
-        service=service,
+        rules=await load_rules(session, service, now),
         staff_id=new_staff_id,
         start=starts_at,
-        now=now,
         exclude_booking_id=booking.id,
     )
 

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -69,7 +69,7 @@ from db.services.availability import (
     working_periods,
 )
 from db.services.business import get_business
-from db.services.snapshot import BusinessView, ServiceView, StaffView, snapshot
+from db.services.snapshot import StaffView, snapshot
 
 LONGEST_BOOKING = timedelta(days=1)
 """No booking holds a staff member longer than this (duration + buffer; the
@@ -263,15 +263,30 @@ def hours_problem(
     return slot_problem(hours.bare, rules, start)
 
 
-def slot_rules(
-    service: Service | ServiceView, business: BusinessSettings | BusinessView, now: datetime
-) -> SlotRules:
+class ServiceMinutes(Protocol):
+    """A service's length as the rules need it: an ORM row, a snapshot view, or a
+    row of plain columns with these names."""
+
+    duration_minutes: int
+    buffer_after_minutes: int
+
+
+class SearchSettings(Protocol):
+    """The settings the rules need (see `_SETTINGS`), from any of the same."""
+
+    slot_step_minutes: int
+    min_lead_minutes: int
+    horizon_days: int
+    timezone: str
+
+
+def slot_rules(service: ServiceMinutes, business: SearchSettings, now: datetime) -> SlotRules:
     """The search rules for `service` under settings the caller has already read."""
     settings = _settings_of(business)
     return _rules(service.duration_minutes, service.buffer_after_minutes, now, settings)
 
 
-async def load_rules(session: AsyncSession, service: Service, now: datetime) -> SlotRules:
+async def load_rules(session: AsyncSession, service: ServiceMinutes, now: datetime) -> SlotRules:
     """The search rules for `service` under the business's settings at `now`.
 
     Reads the settings through the session's identity map (`get_business`), so
@@ -288,7 +303,7 @@ _SETTINGS = (
 )
 
 
-def _settings_of(business: BusinessSettings | BusinessView) -> list[Any]:
+def _settings_of(business: SearchSettings) -> list[Any]:
     return [getattr(business, column.key) for column in _SETTINGS]
 
 
@@ -435,14 +450,12 @@ async def free_times_for(
 async def check_slot(
     session: AsyncSession,
     *,
-    service: Service,
+    rules: SlotRules,
     staff_id: int,
     start: datetime,
-    now: datetime,
     exclude_booking_id: int | None = None,
 ) -> SlotProblem | None:
-    """Why `staff_id` cannot take `service` at `start`, or None when they can."""
-    rules = await load_rules(session, service, now)
+    """Why `staff_id` cannot take a visit by `rules` at `start`, or None when they can."""
     day = start.astimezone(rules.zone).date()
     (calendar,) = await load_calendars(
         session, [staff_id], day, day, rules.zone, exclude_booking_id=exclude_booking_id
@@ -453,14 +466,14 @@ async def check_slot(
 async def pick_staff(
     session: AsyncSession,
     *,
-    service: Service,
+    service_id: int,
+    rules: SlotRules,
     start: datetime,
-    now: datetime,
     exclude_booking_id: int | None = None,
 ) -> int | None:
-    """For "any staff member": who takes `start`, by `choose_staff`; None if nobody can."""
-    order = list(await session.scalars(_SERVICE_STAFF_IDS, {"service_id": service.id}))
-    rules = await load_rules(session, service, now)
+    """For "any staff member" of the service: who takes `start`, by
+    `choose_staff`; None if nobody can."""
+    order = list(await session.scalars(_SERVICE_STAFF_IDS, {"service_id": service_id}))
     day = start.astimezone(rules.zone).date()
     calendars = await load_calendars(
         session, order, day, day, rules.zone, exclude_booking_id=exclude_booking_id

@@ -49,26 +49,27 @@ BOOKING_TIMED_KINDS = (Kind.REMINDER, Kind.FEEDBACK_REQUEST)
 
 async def _client_chat(session: AsyncSession, booking: Booking) -> int | None:
     client = await session.get(Client, booking.client_id)
-    if client is None or client.telegram_id is None or client.blocked_bot:
+    if client is None or client.blocked_bot:
         return None
     return client.telegram_id
 
 
-async def _staff_chat(session: AsyncSession, staff_id: int) -> int | None:
+async def staff_chat(session: AsyncSession, staff_id: int) -> int | None:
+    """The staff member's linked account, if any."""
     # By primary key, like the client: no query when the caller holds the row.
     staff = await session.get(Staff, staff_id)
     return None if staff is None else staff.telegram_id
 
 
-async def _staff_chats(session: AsyncSession, booking: Booking, admin_ids: list[int]) -> list[int]:
+def _staff_recipients(staff_chat: int | None, admin_ids: list[int]) -> list[int]:
     """The staff member's linked account and the admins, each once."""
-    staff_chat = await _staff_chat(session, booking.staff_id)
     chats = [staff_chat] if staff_chat is not None else []
-    chats += [admin for admin in admin_ids if admin not in chats]
-    return chats
+    return chats + [admin for admin in admin_ids if admin not in chats]
 
 
-async def _reminders(session: AsyncSession, booking: Booking, now: datetime) -> list[Message]:
+def _reminder_messages(
+    booking: Booking, chat_id: int | None, offsets: list[int], now: datetime
+) -> list[Message]:
     """One reminder per configured offset still ahead of this start time.
 
     No dedup key: a move drops the pending ones first (in the same transaction),
@@ -77,12 +78,10 @@ async def _reminders(session: AsyncSession, booking: Booking, now: datetime) -> 
     Offsets are elapsed time: "24 hours before" a 10:00 visit on the day the clocks
     go forward is 09:00 local the day before, exactly 24 hours ahead of the visit.
     """
-    chat_id = await _client_chat(session, booking)
     if chat_id is None:
         return []
-    business = await get_business(session)
     reminders = []
-    for offset in sorted(set(business.reminder_offsets_minutes), reverse=True):
+    for offset in sorted(set(offsets), reverse=True):
         due_at = booking.starts_at - timedelta(minutes=offset)
         if due_at > now:
             reminders.append(
@@ -97,6 +96,34 @@ async def _reminders(session: AsyncSession, booking: Booking, now: datetime) -> 
     return reminders
 
 
+def _notice_messages(
+    booking: Booking,
+    now: datetime,
+    *,
+    client_chat: int | None,
+    client_kind: str | None,
+    staff_chats: list[int],
+    staff_kind: str,
+) -> list[Message]:
+    """Messages due now: to the client (unless `client_kind` is None), then to staff."""
+    notices = []
+    if client_kind is not None and client_chat is not None:
+        notices.append(Message(client_kind, client_chat, now, booking_id=booking.id))
+    kind = staff_kind
+    if staff_kind == Kind.STAFF_NEW and booking.status == BookingStatus.PENDING:
+        kind = Kind.CONFIRM_REQUEST
+    notices += [Message(kind, chat_id, now, booking_id=booking.id) for chat_id in staff_chats]
+    return notices
+
+
+async def _reminders(session: AsyncSession, booking: Booking, now: datetime) -> list[Message]:
+    chat_id = await _client_chat(session, booking)
+    if chat_id is None:
+        return []
+    business = await get_business(session)
+    return _reminder_messages(booking, chat_id, business.reminder_offsets_minutes, now)
+
+
 async def _notices(
     session: AsyncSession,
     booking: Booking,
@@ -106,40 +133,39 @@ async def _notices(
     staff_kind: str,
     admin_ids: list[int],
 ) -> list[Message]:
-    """Messages due now: to the client (unless `client_kind` is None), then to staff."""
-    notices = []
-    if client_kind is not None and (chat_id := await _client_chat(session, booking)) is not None:
-        notices.append(Message(client_kind, chat_id, now, booking_id=booking.id))
-    kind = staff_kind
-    if staff_kind == Kind.STAFF_NEW and booking.status == BookingStatus.PENDING:
-        kind = Kind.CONFIRM_REQUEST
-    for chat_id in await _staff_chats(session, booking, admin_ids):
-        notices.append(Message(kind, chat_id, now, booking_id=booking.id))
-    return notices
-
-
-async def created_messages(
-    session: AsyncSession, booking: Booking, *, now: datetime, admin_ids: list[int]
-) -> list[Message]:
-    """A new booking's messages. Its id may not exist yet: the messages then carry
-    none, and the caller writes it in (`db.services.recorded_insert`)."""
-    notices = await _notices(
-        session,
+    client_chat = await _client_chat(session, booking) if client_kind is not None else None
+    return _notice_messages(
         booking,
         now,
+        client_chat=client_chat,
+        client_kind=client_kind,
+        staff_chats=_staff_recipients(await staff_chat(session, booking.staff_id), admin_ids),
+        staff_kind=staff_kind,
+    )
+
+
+def new_booking_messages(
+    booking: Booking,
+    *,
+    now: datetime,
+    client_chat: int | None,
+    staff_chat: int | None,
+    admin_ids: list[int],
+    reminder_offsets: list[int],
+) -> list[Message]:
+    """A new booking's messages, from what the booking service has already read
+    (`client_chat` None: no account, or the client blocked the bot). Its id may
+    not exist yet: the messages then carry none, and the caller writes it in
+    (`db.services.recorded_insert`)."""
+    notices = _notice_messages(
+        booking,
+        now,
+        client_chat=client_chat,
         client_kind=Kind.CLIENT_BOOKED,
+        staff_chats=_staff_recipients(staff_chat, admin_ids),
         staff_kind=Kind.STAFF_NEW,
-        admin_ids=admin_ids,
     )
-    return notices + await _reminders(session, booking, now)
-
-
-async def booking_created(
-    session: AsyncSession, booking: Booking, *, now: datetime, admin_ids: list[int]
-) -> None:
-    await enqueue_all(
-        session, await created_messages(session, booking, now=now, admin_ids=admin_ids)
-    )
+    return notices + _reminder_messages(booking, client_chat, reminder_offsets, now)
 
 
 async def booking_rescheduled(
@@ -154,7 +180,7 @@ async def booking_rescheduled(
     await drop_pending(session, booking_id=booking.id, kinds=BOOKING_TIMED_KINDS, reason="moved")
     messages = []
     if previous_staff_id not in (None, booking.staff_id):
-        previous_chat = await _staff_chat(session, previous_staff_id)
+        previous_chat = await staff_chat(session, previous_staff_id)
         if previous_chat is not None and previous_chat not in admin_ids:
             messages.append(
                 Message(Kind.STAFF_MOVED_AWAY, previous_chat, now, booking_id=booking.id)
