@@ -22,6 +22,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
     Date,
     Enum,
     ForeignKey,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
+    literal,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -81,6 +83,16 @@ class BookingStatus(enum.StrEnum):
 
 
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+def is_active_status(status: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`status IN (ACTIVE_STATUSES)`, one plain bound parameter a status.
+
+    `status.in_(ACTIVE_STATUSES)` binds the list as one expanding parameter, and
+    SQLAlchemy then rewrites the cached SQL string on every execution to spell
+    it out: a tenth of a booking request's read.
+    """
+    return status.in_([literal(value, status.type) for value in ACTIVE_STATUSES])
 
 
 class ActorKind(enum.StrEnum):
@@ -375,5 +387,6 @@ __all__ = [
     "Service",
     "Staff",
     "WorkingInterval",
+    "is_active_status",
     "staff_services",
 ]

@@ -22,7 +22,6 @@ from bot.handlers.confirmations import decision_keyboard
 from bot.handlers.feedback import rating_keyboard
 from bot.handlers.reminders import reminder_keyboard
 from db.models import (
-    ACTIVE_STATUSES,
     Booking,
     BookingStatus,
     BusinessSettings,
@@ -30,6 +29,7 @@ from db.models import (
     Feedback,
     Service,
     Staff,
+    is_active_status,
 )
 from db.services.booking import BookingView, booking_details
 from db.services.business import get_business
@@ -212,7 +212,7 @@ async def _digest(ctx: _Context) -> Outgoing | Stale:
             .join(Client, Client.id == Booking.client_id)
             .where(
                 Booking.staff_id == staff.id,
-                Booking.status.in_(ACTIVE_STATUSES),
+                is_active_status(Booking.status),
                 Booking.starts_at >= day_start,
                 Booking.starts_at < day_end,
             )

@@ -38,6 +38,7 @@ from db.models import (
     ConfirmationMode,
     Service,
     Staff,
+    is_active_status,
     staff_services,
 )
 from db.services import notifications
@@ -171,7 +172,7 @@ async def _overlap_guard(session: AsyncSession) -> AsyncIterator[None]:
 
 def _upcoming(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """Active and not over yet; everything else is history. `now` may be a bound parameter."""
-    return and_(Booking.status.in_(ACTIVE_STATUSES), Booking.ends_at > now)
+    return and_(is_active_status(Booking.status), Booking.ends_at > now)
 
 
 def _check_start(starts_at: datetime, now: datetime) -> None:
@@ -258,7 +259,7 @@ async def _active_booking_of(
             Booking.client_id == client_id,
             Booking.service_id == service_id,
             Booking.starts_at == starts_at,
-            Booking.status.in_(ACTIVE_STATUSES),
+            is_active_status(Booking.status),
         )
     )
 
@@ -456,7 +457,12 @@ async def _read_request(
     if staff_id is not None:
         statement = _REQUEST_NAMED_STAFF
         parameters |= hours_window(starts_at)
-    row = (await session.execute(statement, parameters)).one_or_none()
+    # Through the connection, as Core: the session would run its ORM loading
+    # over the row, a third of the read's CPU for nothing. Flushed first, as the
+    # session's own execute would, so the read sees this session's changes.
+    await session.flush()
+    connection = await session.connection()
+    row = (await connection.execute(statement, parameters)).one_or_none()
     if row is None:
         raise ValueError(f"no client {client_id}: the bot registers clients before booking")
     return row

@@ -46,13 +46,13 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from db.models import (
-    ACTIVE_STATUSES,
     Booking,
     BusinessSettings,
     ScheduleException,
     Service,
     Staff,
     WorkingInterval,
+    is_active_status,
     staff_services,
 )
 from db.services.availability import (
@@ -544,7 +544,7 @@ NO_BOOKING = 0
 
 _ACTIVE_BOOKINGS = (
     Booking.staff_id.in_(bindparam("ids", expanding=True)),
-    NotIndexed(Booking.status).in_(ACTIVE_STATUSES),
+    is_active_status(NotIndexed(Booking.status)),
     Booking.id != bindparam("exclude"),
 )
 
