@@ -77,7 +77,7 @@ STEP_MINUTES = 15
 BOOKINGS = 50_000
 CLIENTS = 5_000
 CONCURRENCY = 50
-ROUNDS = 3  # of (c), alternating plain INSERT and create_booking
+ROUNDS = 6  # of (c), alternating plain INSERT and create_booking
 HOURS = ((time(9), time(13)), (time(14), time(20)))  # Monday to Saturday
 SERVICES = ((30, 0), (60, 10), (90, 15))  # (duration, buffer after) in minutes
 MONTHS = (date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1))
@@ -337,12 +337,17 @@ class Throughput:
 
     rows: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     statements: int = 0
     failures: Counter[str] = field(default_factory=Counter)
 
     @property
     def per_second(self) -> float:
         return (self.rows - sum(self.failures.values())) / self.seconds
+
+    @property
+    def cpu_ms_per_row(self) -> float:
+        return 1000 * self.cpu_seconds / self.rows
 
     @property
     def statements_per_row(self) -> float:
@@ -352,6 +357,7 @@ class Throughput:
         return Throughput(
             self.rows + other.rows,
             self.seconds + other.seconds,
+            self.cpu_seconds + other.cpu_seconds,
             self.statements + other.statements,
             self.failures + other.failures,
         )
@@ -374,10 +380,10 @@ async def throughput(
             failures[str(error.orig)] += 1
 
     with counting(engine) as statements:
-        started = timer.perf_counter()
+        started, cpu_started = timer.perf_counter(), timer.process_time()
         await run_workers(rows, CONCURRENCY, handle)
-        elapsed = timer.perf_counter() - started
-    return Throughput(len(rows), elapsed, statements.total, failures)
+        elapsed, cpu = timer.perf_counter() - started, timer.process_time() - cpu_started
+    return Throughput(len(rows), elapsed, cpu, statements.total, failures)
 
 
 async def booking_rates(
@@ -444,10 +450,14 @@ async def bench(kind: str, args: argparse.Namespace, workdir: Path) -> None:
         for label, result in (("create_booking", booked), ("plain INSERT  ", inserted)):
             print(
                 f"    {label} {result.per_second:7.1f}/s  "
-                f"({result.statements_per_row:.1f} SQL statements a row)  "
+                f"(CPU {result.cpu_ms_per_row:.2f} ms, "
+                f"{result.statements_per_row:.1f} SQL statements a row)  "
                 f"failed: {dict(result.failures) or 'none'}"
             )
-        print(f"    ratio {booked.per_second / inserted.per_second:.2f} (goal >= 0.5)")
+        print(
+            f"    ratio {booked.per_second / inserted.per_second:.2f} (goal >= 0.5; "
+            f"by CPU a row {inserted.cpu_ms_per_row / booked.cpu_ms_per_row:.2f})"
+        )
     finally:
         await engine.dispose()
 
@@ -466,7 +476,7 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", help="PostgreSQL server URL (default: TEST_DATABASE_URL)")
     parser.add_argument("--queries", type=int, default=300, help="queries per latency figure")
-    parser.add_argument("--bookings", type=int, default=600, help="bookings for (c)")
+    parser.add_argument("--bookings", type=int, default=1200, help="bookings for (c)")
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
