@@ -23,9 +23,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, insert, not_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, not_, select
 from sqlalchemy.engine import Row
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -74,8 +74,8 @@ from db.services.errors import (
     TooManyUpcoming,
     TooSoon,
 )
-from db.services.outbox import Message, enqueue_all, note_enqueued, rows_of
-from db.services.recorded_insert import insert_recorded
+from db.services.outbox import Message, note_enqueued, rows_of
+from db.services.recorded_insert import SQLITE_OVERLAP_MESSAGE, insert_recorded
 
 __all__ = [
     "Actor",
@@ -96,7 +96,6 @@ __all__ = [
 TEXT_MAX_LENGTH = 500  # comment and cancel reason columns
 PG_EXCLUSION_VIOLATION = "23P01"
 PG_DEADLOCK = "40P01"
-SQLITE_OVERLAP_MESSAGE = "booking_overlap"
 ENTITY = "booking"
 
 _PROBLEM_ERRORS: dict[SlotProblem, type[BookingError]] = {
@@ -545,18 +544,13 @@ async def _write_new_booking(
     messages: Callable[[Booking], list[Message]],
 ) -> Booking:
     """Insert a new booking under the overlap guard (refused: `SlotTaken`) with
-    its audit entry and its `messages`; on PostgreSQL all in one statement."""
+    its audit entry and its `messages` (`db.services.recorded_insert`)."""
     details = {
         "staff_id": values["staff_id"],
         "starts_at": values["starts_at"].isoformat(),
         "source": values["source"],
     }
-    if session.get_bind().dialect.name != "postgresql":
-        booking = await _insert_guarded(session, values)
-        await _audit(session, actor, "created", booking, now, details)
-        await enqueue_all(session, messages(booking))
-        return booking
-    # The messages are worked out from the booking still unsaved; the statement
+    # The messages are worked out from the booking still unsaved; the write
     # gives them its id.
     outbox_rows = rows_of(messages(Booking(**values)))
     audit_entry = entry(
@@ -618,30 +612,6 @@ async def _new_booking_values(
         "created_at": now,
         "updated_at": now,
     }
-
-
-# A Core INSERT whose returned row the ORM loads as a `Booking`: a third of the
-# CPU of the ORM's own bulk INSERT (`insert(Booking).returning(Booking)`).
-_BOOKINGS = Booking.__table__
-_INSERT = select(Booking).from_statement(insert(_BOOKINGS).returning(*_BOOKINGS.c))
-
-
-async def _insert_guarded(session: AsyncSession, values: dict[str, Any]) -> Booking:
-    """SQLite: insert a booking; the overlap trigger refusing it is `SlotTaken`.
-
-    The trigger raises with ABORT, which undoes the failing statement and
-    nothing before it, so the caller's transaction stays usable and unchanged
-    without a SAVEPOINT. (PostgreSQL's exclusion constraint is the INSERT's ON
-    CONFLICT arbiter instead: `db.services.recorded_insert`.) The INSERT runs as
-    a statement, not in an ORM flush, because a failed flush rolls the whole
-    session back.
-    """
-    try:
-        return await session.scalar(_INSERT, values)
-    except IntegrityError as error:
-        if not _is_overlap(error):
-            raise
-        raise SlotTaken from error
 
 
 async def cancel_booking(
