@@ -15,12 +15,11 @@ together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, not_, select
@@ -519,8 +518,9 @@ async def create_booking(
             comment=comment,
             source=source,
         )
-        messages = partial(
-            notifications.new_booking_messages,
+        messages = notifications.new_booking_messages(
+            status=values["status"],
+            starts_at=starts_at,
             now=now,
             client_chat=None if request.blocked_bot else request.client_telegram_id,
             staff_chat=(
@@ -549,7 +549,7 @@ async def _write_new_booking(
     actor: Actor,
     *,
     now: datetime,
-    messages: Callable[[Booking], list[Message]],
+    messages: list[Message],
 ) -> Booking:
     """Insert a new booking under the overlap guard (refused: `SlotTaken`) with
     its audit entry and its `messages` (`db.services.recorded_insert`)."""
@@ -558,9 +558,7 @@ async def _write_new_booking(
         "starts_at": values["starts_at"].isoformat(),
         "source": values["source"],
     }
-    # The messages are worked out from the booking still unsaved; the write
-    # gives them its id.
-    outbox_rows = rows_of(messages(Booking(**values)))
+    outbox_rows = rows_of(messages)
     audit_entry = entry(
         actor=actor, action="created", entity=ENTITY, entity_id=None, details=details, at=now
     )

@@ -68,7 +68,11 @@ def _staff_recipients(staff_chat: int | None, admin_ids: list[int]) -> list[int]
 
 
 def _reminder_messages(
-    booking: Booking, chat_id: int | None, offsets: list[int], now: datetime
+    booking_id: int | None,
+    starts_at: datetime,
+    chat_id: int | None,
+    offsets: list[int],
+    now: datetime,
 ) -> list[Message]:
     """One reminder per configured offset still ahead of this start time.
 
@@ -82,14 +86,14 @@ def _reminder_messages(
         return []
     reminders = []
     for offset in sorted(set(offsets), reverse=True):
-        due_at = booking.starts_at - timedelta(minutes=offset)
+        due_at = starts_at - timedelta(minutes=offset)
         if due_at > now:
             reminders.append(
                 Message(
                     Kind.REMINDER,
                     chat_id,
                     due_at,
-                    booking_id=booking.id,
+                    booking_id=booking_id,
                     payload={"offset_minutes": offset},
                 )
             )
@@ -97,7 +101,8 @@ def _reminder_messages(
 
 
 def _notice_messages(
-    booking: Booking,
+    booking_id: int | None,
+    status: BookingStatus,
     now: datetime,
     *,
     client_chat: int | None,
@@ -108,11 +113,11 @@ def _notice_messages(
     """Messages due now: to the client (unless `client_kind` is None), then to staff."""
     notices = []
     if client_kind is not None and client_chat is not None:
-        notices.append(Message(client_kind, client_chat, now, booking_id=booking.id))
+        notices.append(Message(client_kind, client_chat, now, booking_id=booking_id))
     kind = staff_kind
-    if staff_kind == Kind.STAFF_NEW and booking.status == BookingStatus.PENDING:
+    if staff_kind == Kind.STAFF_NEW and status == BookingStatus.PENDING:
         kind = Kind.CONFIRM_REQUEST
-    notices += [Message(kind, chat_id, now, booking_id=booking.id) for chat_id in staff_chats]
+    notices += [Message(kind, chat_id, now, booking_id=booking_id) for chat_id in staff_chats]
     return notices
 
 
@@ -121,7 +126,8 @@ async def _reminders(session: AsyncSession, booking: Booking, now: datetime) -> 
     if chat_id is None:
         return []
     business = await get_business(session)
-    return _reminder_messages(booking, chat_id, business.reminder_offsets_minutes, now)
+    offsets = business.reminder_offsets_minutes
+    return _reminder_messages(booking.id, booking.starts_at, chat_id, offsets, now)
 
 
 async def _notices(
@@ -135,7 +141,8 @@ async def _notices(
 ) -> list[Message]:
     client_chat = await _client_chat(session, booking) if client_kind is not None else None
     return _notice_messages(
-        booking,
+        booking.id,
+        booking.status,
         now,
         client_chat=client_chat,
         client_kind=client_kind,
@@ -145,8 +152,9 @@ async def _notices(
 
 
 def new_booking_messages(
-    booking: Booking,
     *,
+    status: BookingStatus,
+    starts_at: datetime,
     now: datetime,
     client_chat: int | None,
     staff_chat: int | None,
@@ -154,18 +162,19 @@ def new_booking_messages(
     reminder_offsets: list[int],
 ) -> list[Message]:
     """A new booking's messages, from what the booking service has already read
-    (`client_chat` None: no account, or the client blocked the bot). Its id may
-    not exist yet: the messages then carry none, and the caller writes it in
+    (`client_chat` None: no account, or the client blocked the bot). They carry
+    no booking id: it does not exist yet, and the write fills it in
     (`db.services.recorded_insert`)."""
     notices = _notice_messages(
-        booking,
+        None,
+        status,
         now,
         client_chat=client_chat,
         client_kind=Kind.CLIENT_BOOKED,
         staff_chats=_staff_recipients(staff_chat, admin_ids),
         staff_kind=Kind.STAFF_NEW,
     )
-    return notices + _reminder_messages(booking, client_chat, reminder_offsets, now)
+    return notices + _reminder_messages(None, starts_at, client_chat, reminder_offsets, now)
 
 
 async def booking_rescheduled(
