@@ -1,5 +1,6 @@
 """The per-update session: on SQLite updates take their database turns in order
-(background re-renders never wait), and what an update loaded stays loaded."""
+(background re-renders never wait), what an update loaded stays loaded, and an
+update is committed or rolled back whole."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import gc
 from typing import Any
 
+import pytest
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram_dialog.api.entities import DialogAction, DialogUpdate, DialogUpdateEvent
 from sqlalchemy import event
@@ -89,3 +91,54 @@ async def test_a_row_loaded_once_is_not_queried_again_in_the_update(engine, sess
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert len(selects) == 1
+
+
+async def run_update(sessionmaker, handler) -> None:
+    await DbSessionMiddleware(sessionmaker)(handler, Update(update_id=1), {})
+
+
+async def test_an_update_that_writes_is_committed(sessionmaker) -> None:
+    async def handler(_: TelegramObject, data: dict[str, Any]) -> None:
+        (await get_business(data["session"])).name = "Committed"
+
+    await run_update(sessionmaker, handler)
+    async with sessionmaker() as other:
+        assert (await get_business(other)).name == "Committed"
+
+
+async def test_a_failed_update_leaves_nothing_written_and_its_connection_back(
+    engine, sessionmaker
+) -> None:
+    async with sessionmaker.begin() as session:
+        (await get_business(session)).name = "Before"
+
+    async def handler(_: TelegramObject, data: dict[str, Any]) -> None:
+        session: AsyncSession = data["session"]
+        (await get_business(session)).name = "Half-written"
+        await session.flush()
+        raise RuntimeError("the handler failed")
+
+    with pytest.raises(RuntimeError):
+        await run_update(sessionmaker, handler)
+    assert engine.sync_engine.pool.checkedout() == 0
+    async with sessionmaker() as other:
+        assert (await get_business(other)).name == "Before"
+
+
+async def test_an_update_that_runs_no_sql_sends_none(engine, sessionmaker) -> None:
+    """A tap served from memory (most screens) costs no BEGIN and no COMMIT."""
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    async def handler(_: TelegramObject, data: dict[str, Any]) -> None:
+        assert isinstance(data["session"], AsyncSession)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        await run_update(sessionmaker, handler)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert statements == []
+    assert engine.sync_engine.pool.checkedout() == 0

@@ -50,16 +50,36 @@ class DbSessionMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.sessionmaker() as session:
-            # The identity map holds objects weakly, so a row one service loaded and
-            # let go (the business settings, the client) was loaded again by the
-            # next: about one query in ten of a booking flow. Keep them for the update.
-            orm_events.listen(session.sync_session, "loaded_as_persistent", _keep_for_the_update)
+        session = self.sessionmaker()
+        session.info[LOADED_KEY] = []
+        try:
             data["session"] = session
             result = await handler(event, data)
-            await session.commit()
+            # Most taps run no SQL (screens read the snapshot): nothing to commit.
+            if session.in_transaction():
+                await session.commit()
             return result
+        finally:
+            await _release(session)
 
 
+async def _release(session: AsyncSession) -> None:
+    """Close the update's session; only one still in a transaction (the update failed)
+    has a connection to give back."""
+    if not session.in_transaction():
+        await session.close()  # drops the loaded objects, no I/O
+        return
+    # SQLAlchemy rolls back and returns the connection in a task of its own, which a
+    # cancelled update (a stop past the grace period) cannot cut short halfway.
+    async with session:
+        pass
+
+
+@orm_events.listens_for(Session, "loaded_as_persistent")
 def _keep_for_the_update(session: Session, instance: object) -> None:
-    session.info.setdefault(LOADED_KEY, []).append(instance)
+    """The identity map holds objects weakly, so a row one service loaded and let go
+    (the business settings, the client) was loaded again by the next: about one
+    query in ten of a booking flow. An update's session keeps them until it ends."""
+    kept = session.info.get(LOADED_KEY)
+    if kept is not None:
+        kept.append(instance)
