@@ -12,8 +12,11 @@ Per run: flows and updates per second (wall clock), CPU per update (the whole
 process, all threads: steadier than wall time on a shared
 machine), p50/p99 latency of one update (with several users this includes the
 wait for the others; `--users 1` shows the bare service time), Redis commands
-and SQL statements per update. Goals: the real flow costs at most twice the
-bare flow per update on the same storage, and no more Redis round trips.
+and SQL statements per update. With `--users 1` it also prints the median CPU
+of each step (what the update was: `/start`, the button's widget id, `contact`),
+which shows where the time goes; with more users a step's CPU would include the
+others' updates that ran while it waited. Goals: the real flow costs at most
+twice the bare flow per update on the same storage, and no more Redis round trips.
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ class Figures:
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # all threads (a wait for SQLite's lock runs in aiosqlite's)
     latencies: list[float] = field(default_factory=list)
+    step_cpu: dict[str, list[float]] = field(default_factory=dict)  # seconds, by step label
     commands: Counter[str] | None = None  # Redis commands by name
     statements: Counter[str] | None = None  # SQL statements by first word
     first_failure: str | None = None
@@ -83,6 +87,23 @@ class Figures:
 
     def percentile_ms(self, fraction: float) -> float:
         return percentile(self.latencies, fraction) * 1000
+
+    def record(self, label: str, wall: float, cpu: float) -> None:
+        self.latencies.append(wall)
+        self.step_cpu.setdefault(label, []).append(cpu)
+
+    def forget_warmup(self) -> None:
+        self.latencies.clear()
+        self.step_cpu.clear()
+        for counter in (self.commands, self.statements):
+            if counter is not None:
+                counter.clear()
+
+    def steps_line(self) -> str:
+        """Median CPU of each kind of update, in the order the flow first sent them."""
+        return "cpu per step (median ms): " + ", ".join(
+            f"{label} {percentile(cpu, 0.5) * 1000:.2f}" for label, cpu in self.step_cpu.items()
+        )
 
     @property
     def round_trips_per_update(self) -> float:
@@ -130,16 +151,13 @@ async def measure(
     pending = iter(range(flows + warmup))
     started = cpu_started = 0.0
 
-    async def one_user_after_another(latencies: list[float]) -> None:
+    async def one_user_after_another() -> None:
         nonlocal started, cpu_started
         for number in pending:
             if number == warmup:  # the warm-up flows are handed out: start the clock
-                latencies.clear()
-                for counter in (figures.commands, figures.statements):
-                    if counter is not None:
-                        counter.clear()
+                figures.forget_warmup()
                 started, cpu_started = time.perf_counter(), time.process_time()
-            user = SimulatedUser(dp, bot, screens, next(_user_ids), latencies=latencies)
+            user = SimulatedUser(dp, bot, screens, next(_user_ids), record=figures.record)
             try:
                 await flow(user)
             except Exception as error:  # a flow that takes another turn is a figure too
@@ -147,7 +165,7 @@ async def measure(
                 figures.first_failure = figures.first_failure or repr(error)
             figures.flows += number >= warmup
 
-    await asyncio.gather(*(one_user_after_another(figures.latencies) for _ in range(users)))
+    await asyncio.gather(*(one_user_after_another() for _ in range(users)))
     figures.seconds = time.perf_counter() - started
     figures.cpu_seconds = time.process_time() - cpu_started
     return figures
@@ -230,7 +248,7 @@ async def run(args: argparse.Namespace) -> None:
                 warmup=args.warmup,
             )
             await storage.close()
-            report(bare)
+            report(bare, per_step=args.users == 1)
 
             storage, commands = await make_storage()
             dp, engine, statements = await real_dispatcher(
@@ -246,7 +264,7 @@ async def run(args: argparse.Namespace) -> None:
             )
             await storage.close()
             await engine.dispose()
-            report(real)
+            report(real, per_step=args.users == 1)
             print(
                 f"      {storage_name:<6} real / bare per update: "
                 f"{real.seconds_per_update / bare.seconds_per_update:.2f}x time, "
@@ -261,8 +279,10 @@ async def run(args: argparse.Namespace) -> None:
             )
 
 
-def report(figures: Figures) -> None:
+def report(figures: Figures, *, per_step: bool) -> None:
     print(figures.line())
+    if per_step:
+        print("            ", figures.steps_line())
     if figures.first_failure:
         print("             first failure:", figures.first_failure)
 

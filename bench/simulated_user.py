@@ -3,7 +3,9 @@
 Like aiogram-dialog's `BotClient`, but it reads what the bot really rendered (the
 last message the stub Telegram answered for its chat), so a benchmark follows
 whatever the dialogs show instead of a hard-coded script. Every update goes
-through `dp.feed_update`, and its duration is recorded.
+through `dp.feed_update`; its wall time and this process's CPU time are handed
+to `record` with a label saying what the update was (`/start`, `text`,
+`contact`, or the pressed button's widget id: `service`, `day`, `confirm`...).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import random
 import re
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +34,9 @@ from aiogram_dialog.utils import CB_SEP
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)
 _SENT_AT = datetime(2026, 1, 1, tzinfo=UTC)
+
+Record = Callable[[str, float, float], None]
+"""Called after each update with (label, wall seconds, CPU seconds)."""
 
 
 class Screens:
@@ -56,7 +62,7 @@ class SimulatedUser:
         user_id: int,
         *,
         language: str = "en",
-        latencies: list[float],
+        record: Record,
     ) -> None:
         self.dp = dp
         self.bot = bot
@@ -65,16 +71,16 @@ class SimulatedUser:
             id=user_id, is_bot=False, first_name=f"User{user_id}", language_code=language
         )
         self.chat = Chat(id=user_id, type="private")
-        self.latencies = latencies
+        self.record = record
 
     @property
     def screen(self) -> Message | None:
         return self.screens.last.get(self.chat.id)
 
-    async def _feed(self, update: Update) -> None:
-        started = time.perf_counter()
+    async def _feed(self, update: Update, label: str) -> None:
+        started, cpu_started = time.perf_counter(), time.process_time()
         await self.dp.feed_update(self.bot, update)
-        self.latencies.append(time.perf_counter() - started)
+        self.record(label, time.perf_counter() - started, time.process_time() - cpu_started)
 
     def _message(self, **content: Any) -> Message:
         """Built mounted on the bot, as polling builds them, so `feed_update` need not
@@ -89,12 +95,12 @@ class SimulatedUser:
 
     async def send(self, text: str) -> None:
         update = Update(update_id=next(_update_ids), message=self._message(text=text))
-        await self._feed(update.as_(self.bot))
+        await self._feed(update.as_(self.bot), text if text.startswith("/") else "text")
 
     async def share_contact(self, phone: str) -> None:
         contact = Contact(phone_number=phone, first_name=self.user.first_name, user_id=self.user.id)
         update = Update(update_id=next(_update_ids), message=self._message(contact=contact))
-        await self._feed(update.as_(self.bot))
+        await self._feed(update.as_(self.bot), "contact")
 
     def buttons(self) -> list[InlineKeyboardButton]:
         screen = self.screen
@@ -142,4 +148,5 @@ class SimulatedUser:
             data=button.callback_data,
         ).as_(self.bot)
         update = Update(update_id=next(_update_ids), callback_query=callback)
-        await self._feed(update.as_(self.bot))
+        widget_data = (button.callback_data or "").split(CB_SEP, 1)[-1]
+        await self._feed(update.as_(self.bot), widget_data.split(":", 1)[0])
