@@ -7,6 +7,8 @@ Prints figures, never passes or fails. Telegram is a stub session (no network)
 behind the production `create_bot`; the database is a fresh SQLite file, migrated
 and seeded; Redis is a dedicated database number, flushed first (skipped when no
 URL is given). Each flow is a new client, as a first booking is the longest path.
+The bare and the real flow take turns in rounds, so that both meet the same
+drift of the machine's speed, and the heap is frozen first, as in production.
 
 Per run: flows and updates per second (wall clock), CPU per update (the whole
 process, all threads: steadier than wall time on a shared
@@ -33,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
@@ -46,6 +48,7 @@ from bench.common import fresh_database, percentile
 from bench.redis_count import count_round_trips
 from bench.simulated_user import Screens, SimulatedUser
 from bench.stub_bot import RenderingSession
+from bot.app import freeze_startup_heap
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
@@ -142,12 +145,25 @@ class Figures:
         return text
 
 
-async def measure(
-    figures: Figures, dp: Dispatcher, flow: Flow, *, flows: int, users: int, warmup: int
-) -> Figures:
-    """`users` simulated users at once, each running whole flows as new clients."""
-    screens = Screens()
-    bot = create_bot(figures.settings, session=RenderingSession(on_message=screens))
+@dataclass
+class Contender:
+    """One flow on its dispatcher, with the stub Telegram it talks to and its figures."""
+
+    figures: Figures
+    dp: Dispatcher
+    flow: Flow
+    screens: Screens = field(default_factory=Screens)
+    bot: Bot = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bot = create_bot(self.figures.settings, session=RenderingSession(self.screens))
+
+
+async def measure(contender: Contender, *, flows: int, users: int, warmup: int) -> Figures:
+    """`users` simulated users at once, each running whole flows as new clients;
+    adds to the contender's figures (a run is several rounds), the `warmup` flows
+    first untimed."""
+    figures = contender.figures
     pending = iter(range(flows + warmup))
     started = cpu_started = 0.0
 
@@ -155,20 +171,47 @@ async def measure(
         nonlocal started, cpu_started
         for number in pending:
             if number == warmup:  # the warm-up flows are handed out: start the clock
-                figures.forget_warmup()
+                if warmup:
+                    figures.forget_warmup()
                 started, cpu_started = time.perf_counter(), time.process_time()
-            user = SimulatedUser(dp, bot, screens, next(_user_ids), record=figures.record)
+            user = SimulatedUser(
+                contender.dp,
+                contender.bot,
+                contender.screens,
+                next(_user_ids),
+                record=figures.record,
+            )
             try:
-                await flow(user)
+                await contender.flow(user)
             except Exception as error:  # a flow that takes another turn is a figure too
                 figures.failures += 1
                 figures.first_failure = figures.first_failure or repr(error)
             figures.flows += number >= warmup
 
     await asyncio.gather(*(one_user_after_another() for _ in range(users)))
-    figures.seconds = time.perf_counter() - started
-    figures.cpu_seconds = time.process_time() - cpu_started
+    figures.seconds += time.perf_counter() - started
+    figures.cpu_seconds += time.process_time() - cpu_started
     return figures
+
+
+async def alternate(contenders: list[Contender], args: argparse.Namespace) -> None:
+    """Each contender's flows in `args.rounds` rounds, taking turns (in the order
+    A B, then B A, ...): this machine's speed drifts by up to 2x within minutes,
+    and a bare run followed by a real one read the drift as a difference.
+
+    The heap built so far is frozen first, as `run_bot` does before polling.
+    """
+    freeze_startup_heap()
+    per_round = max(args.flows // args.rounds, 1)
+    for number in range(args.rounds):
+        order = contenders if number % 2 == 0 else contenders[::-1]
+        for contender in order:
+            await measure(
+                contender,
+                flows=per_round,
+                users=args.users,
+                warmup=args.warmup if number == 0 else 0,
+            )
 
 
 StorageMaker = Callable[[], Awaitable[tuple[BaseStorage, Counter[str] | None]]]
@@ -234,36 +277,33 @@ async def run(args: argparse.Namespace) -> None:
         storages.append(("redis", redis_storage(url, settings)))
     elif "redis" in args.storage:
         print("no --redis-url / TEST_REDIS_URL: Redis runs skipped")
-    print(f"{args.flows} flows per run, {args.users} users at a time, warm-up {args.warmup} flows")
+    print(
+        f"{args.flows} flows per run in {args.rounds} alternating rounds, "
+        f"{args.users} users at a time, warm-up {args.warmup} flows"
+    )
 
     with tempfile.TemporaryDirectory(prefix="zapis-bench-") as workdir:
         for storage_name, make_storage in storages:
-            storage, commands = await make_storage()
-            bare = await measure(
-                Figures("bare", storage_name, settings, commands=commands),
-                bare_dispatcher(storage),
-                bare_flow,
-                flows=args.flows,
-                users=args.users,
-                warmup=args.warmup,
-            )
-            await storage.close()
-            report(bare, per_step=args.users == 1)
-
-            storage, commands = await make_storage()
+            bare_storage, bare_commands = await make_storage()
+            real_storage, real_commands = await make_storage()
             dp, engine, statements = await real_dispatcher(
-                settings, storage, Path(workdir), storage_name
+                settings, real_storage, Path(workdir), storage_name
             )
-            real = await measure(
-                Figures("real", storage_name, settings, commands=commands, statements=statements),
-                dp,
-                booking_flow,
-                flows=args.flows,
-                users=args.users,
-                warmup=args.warmup,
+            bare = Figures("bare", storage_name, settings, commands=bare_commands)
+            real = Figures(
+                "real", storage_name, settings, commands=real_commands, statements=statements
             )
-            await storage.close()
+            await alternate(
+                [
+                    Contender(bare, bare_dispatcher(bare_storage), bare_flow),
+                    Contender(real, dp, booking_flow),
+                ],
+                args,
+            )
+            for storage in (bare_storage, real_storage):
+                await storage.close()
             await engine.dispose()
+            report(bare, per_step=args.users == 1)
             report(real, per_step=args.users == 1)
             print(
                 f"      {storage_name:<6} real / bare per update: "
@@ -273,7 +313,7 @@ async def run(args: argparse.Namespace) -> None:
                 + (
                     f", {real.round_trips_per_update / bare.round_trips_per_update:.2f}x "
                     "Redis round trips"
-                    if commands is not None
+                    if real_commands is not None
                     else ""
                 )
             )
@@ -290,6 +330,7 @@ def report(figures: Figures, *, per_step: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--flows", type=int, default=400, help="flows per measured run")
+    parser.add_argument("--rounds", type=int, default=8, help="bare and real take turns")
     parser.add_argument("--users", type=int, default=10, help="simulated users at a time")
     parser.add_argument("--warmup", type=int, default=20, help="untimed flows first")
     parser.add_argument("--redis-url", default=os.environ.get("TEST_REDIS_URL"))
