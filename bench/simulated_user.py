@@ -121,10 +121,7 @@ class SimulatedUser:
             for button in self.buttons()
             if button.callback_data is not None
             and (text_pattern is None or text_pattern.search(button.text))
-            and (
-                data_pattern is None
-                or data_pattern.fullmatch(button.callback_data.split(CB_SEP, 1)[-1])
-            )
+            and (data_pattern is None or data_pattern.fullmatch(_widget_data(button)))
         ]
 
     async def click(
@@ -148,5 +145,10 @@ class SimulatedUser:
             data=button.callback_data,
         ).as_(self.bot)
         update = Update(update_id=next(_update_ids), callback_query=callback)
-        widget_data = (button.callback_data or "").split(CB_SEP, 1)[-1]
-        await self._feed(update.as_(self.bot), widget_data.split(":", 1)[0])
+        await self._feed(update.as_(self.bot), _widget_data(button).split(":", 1)[0])
+
+
+def _widget_data(button: InlineKeyboardButton) -> str:
+    """The button's own callback data: what its widget put after aiogram-dialog's
+    intent id (`confirm`, `service:3`)."""
+    return (button.callback_data or "").split(CB_SEP, 1)[-1]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.session import DbSessionMiddleware
 from db.services.business import get_business
+from tests.statements import recording
 
 
 def re_render() -> DialogUpdate:
@@ -127,18 +128,11 @@ async def test_a_failed_update_leaves_nothing_written_and_its_connection_back(
 
 async def test_an_update_that_runs_no_sql_sends_none(engine, sessionmaker) -> None:
     """A tap served from memory (most screens) costs no BEGIN and no COMMIT."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
 
     async def handler(_: TelegramObject, data: dict[str, Any]) -> None:
         assert isinstance(data["session"], AsyncSession)
 
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with recording(engine) as statements:
         await run_update(sessionmaker, handler)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert statements == []
     assert engine.sync_engine.pool.checkedout() == 0
