@@ -5,18 +5,19 @@ Included after every other router, so it only sees updates nobody else handled.
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from aiogram_dialog import DialogManager
 
+from bot.filters import AnyCommand, PrivateChat
 from dialogs.main_menu import open_main_menu
 from locales import Translator
 
 
 def create_router() -> Router:
     router = Router(name="dialogs-fallback")
-    router.message.filter(F.chat.type == "private")
-    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.filter(PrivateChat())
+    router.message.register(unknown_command, AnyCommand())
     router.message.register(outside_any_dialog)
     router.callback_query.register(unknown_button)
     return router

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.filters import PrivateChat
 from db.services.clients import get_or_create_client
 from dialogs.booking.keys import SERVICE_ID, STAFF_ID
 from dialogs.common import parse_id
@@ -21,7 +22,7 @@ DEEP_LINK_KEYS = {"service": SERVICE_ID, "staff": STAFF_ID}
 def create_router() -> Router:
     """A fresh router: a router belongs to one dispatcher, and tests build many."""
     router = Router(name="common")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     router.message.register(start, CommandStart())
     router.message.register(cancel, Command("cancel"))
     router.message.register(show_help, Command("help"))

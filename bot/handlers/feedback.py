@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from functools import cache
 
-from aiogram import F, Router
+from aiogram import Router
+from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.filters import PrivateChat
 from bot.handlers.callback_tools import client_of, edit_pressed_message, keyboard
 from db.clock import Clock
 from db.services.errors import BookingError, NotYours
@@ -41,6 +43,19 @@ def rating_keyboard(booking_id: int) -> InlineKeyboardMarkup:
 def _comment_questions() -> frozenset[str]:
     """The question in every language: a reply to it is a comment."""
     return frozenset(get_translator(locale)(ASK_COMMENT_KEY) for locale in SUPPORTED_LOCALES)
+
+
+class ReplyToCommentQuestion(Filter):
+    """A reply to the bot's "anything to add?" question, in any language."""
+
+    async def __call__(self, message: Message) -> bool:
+        question = message.reply_to_message
+        return (
+            question is not None
+            and question.from_user is not None
+            and question.from_user.is_bot
+            and question.text in _comment_questions()
+        )
 
 
 async def on_rating(
@@ -92,11 +107,7 @@ async def on_comment(message: Message, session: AsyncSession, i18n: Translator) 
 def create_router() -> Router:
     """A fresh router each call: a router belongs to one dispatcher only."""
     router = Router(name="feedback")
-    router.message.filter(F.chat.type == "private")
+    router.message.filter(PrivateChat())
     router.callback_query.register(on_rating, FeedbackRating.filter())
-    router.message.register(
-        on_comment,
-        F.reply_to_message.from_user.is_bot,
-        F.reply_to_message.text.func(lambda text: text in _comment_questions()),
-    )
+    router.message.register(on_comment, ReplyToCommentQuestion())
     return router

@@ -9,7 +9,6 @@ from __future__ import annotations
 from operator import itemgetter
 
 from aiogram import F
-from aiogram.enums import ContentType
 from aiogram_dialog import Dialog, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import (
@@ -24,14 +23,13 @@ from aiogram_dialog.widgets.kbd import (
 from aiogram_dialog.widgets.markup.reply_keyboard import ReplyKeyboardFactory
 from aiogram_dialog.widgets.text import Format
 
+from bot.filters import PlainText, SharedContact
 from dialogs.booking import getters, handlers
 from dialogs.booking.month_grid import MonthGrid
 from dialogs.common import I18nText, Notice, menu_button, unexpected_input
 from dialogs.states import BookingSG, MyBookingsSG
 
 TIMES_PER_ROW = 4
-# A command typed at a text step is not a name or a phone: `unexpected_input` answers it.
-NOT_COMMAND = ~F.text.startswith("/")
 
 
 def back_button() -> Button:
@@ -101,10 +99,8 @@ def booking_dialog() -> Dialog:
             I18nText("booking-ask-phone"),
             RequestContact(I18nText("booking-share-phone")),
             Button(I18nText("button-back"), id="phone_back", on_click=handlers.on_back),
-            MessageInput(handlers.on_contact, content_types=[ContentType.CONTACT]),
-            MessageInput(
-                handlers.on_phone_text, content_types=[ContentType.TEXT], filter=NOT_COMMAND
-            ),
+            MessageInput(handlers.on_contact, filter=SharedContact()),
+            MessageInput(handlers.on_phone_text, filter=PlainText()),
             unexpected_input(),
             markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=True),
             state=BookingSG.phone,
@@ -112,7 +108,7 @@ def booking_dialog() -> Dialog:
         Window(
             Notice(),
             I18nText("booking-ask-name"),
-            MessageInput(handlers.on_name, content_types=[ContentType.TEXT], filter=NOT_COMMAND),
+            MessageInput(handlers.on_name, filter=PlainText()),
             Row(back_button(), menu_button()),
             unexpected_input(),
             state=BookingSG.name,
@@ -120,7 +116,7 @@ def booking_dialog() -> Dialog:
         Window(
             Notice(),
             I18nText("booking-ask-comment"),
-            MessageInput(handlers.on_comment, content_types=[ContentType.TEXT], filter=NOT_COMMAND),
+            MessageInput(handlers.on_comment, filter=PlainText()),
             Button(
                 I18nText("booking-no-comment"), id="skip_comment", on_click=handlers.on_skip_comment
             ),
