@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import dialogs
 from bot.config import Settings
 from bot.handlers import common, confirmations, errors, feedback, reminders
+from bot.middlewares.dialog_storage import DialogStorageMiddleware
 from bot.middlewares.i18n import I18nMiddleware
 from bot.middlewares.session import DbSessionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
@@ -62,18 +63,18 @@ def create_dispatcher(
     """
     dp = Dispatcher(
         storage=storage if storage is not None else create_storage(settings),
-        # The FSM middleware is registered by hand below, after the throttle.
+        # aiogram's FSM middleware reads a state nothing uses; see DialogStorageMiddleware.
         disable_fsm=True,
         settings=settings,
         sessionmaker=sessionmaker,
         clock=clock or SystemClock(),
     )
-    # Throttling first: a flood is dropped before it costs a storage read (FSM),
-    # a database session or a language lookup.
+    # Throttling first: a flood is dropped before it costs a storage read (the
+    # dialog's stack), a database session or a language lookup.
     dp.update.outer_middleware(
         throttling or ThrottlingMiddleware(default_locale=settings.default_locale)
     )
-    dp.update.outer_middleware(dp.fsm)
+    dp.update.outer_middleware(DialogStorageMiddleware(dp.storage))
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dp.update.outer_middleware(I18nMiddleware(settings.default_locale))
     dp.include_routers(common.create_router())

@@ -1,8 +1,11 @@
-"""Filters: every one the dispatcher runs is a coroutine, and ours decide right.
+"""Filters: every one the dispatcher runs is a coroutine, none reads aiogram's FSM
+state, and ours decide right.
 
 aiogram sends a filter that is not a coroutine (a magic `F` filter, a lambda, the
 `content_types` check of aiogram-dialog's `MessageInput`) to a worker thread for
-every message it is asked about; see `bot/filters.py`.
+every message it is asked about; see `bot/filters.py`. The FSM state is not read
+for updates at all (`bot/middlewares/dialog_storage.py`), so a filter on it would
+never match.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 import pytest
 from aiogram import Router
 from aiogram.dispatcher.event.handler import FilterObject
+from aiogram.filters import StateFilter
+from aiogram.fsm.state import State
 from aiogram.types import Chat, Contact, Message, User
 from aiogram_dialog import Dialog
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -72,14 +77,29 @@ def dispatcher_filters(router: Router) -> Iterator[tuple[str, FilterObject]]:
         yield from dispatcher_filters(child)
 
 
-def test_every_filter_of_the_dispatcher_is_a_coroutine() -> None:
+@pytest.fixture(scope="module")
+def found() -> list[tuple[str, FilterObject]]:
     settings = Settings(bot_token=TOKEN)
     dp = create_dispatcher(settings, async_sessionmaker(), storage=create_storage(settings))
-    found = list(dispatcher_filters(dp))
+    return list(dispatcher_filters(dp))
+
+
+def test_every_filter_of_the_dispatcher_is_a_coroutine(
+    found: list[tuple[str, FilterObject]],
+) -> None:
     run_in_a_thread = [f"{where}: {each.callback!r}" for where, each in found if not each.awaitable]
     assert run_in_a_thread == []
     # The walk reached the dialogs' inputs, not only the routers' own filters.
     assert any(isinstance(each.callback, SharedContact) for _, each in found)
+
+
+def test_no_filter_reads_the_fsm_state(found: list[tuple[str, FilterObject]]) -> None:
+    on_state = [
+        f"{where}: {each.callback!r}"
+        for where, each in found
+        if isinstance(each.callback, State | StateFilter)
+    ]
+    assert on_state == []
 
 
 def message(
