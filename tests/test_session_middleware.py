@@ -1,6 +1,6 @@
-"""The per-update session: on SQLite updates take their database turns in order
-(background re-renders never wait), what an update loaded stays loaded, and an
-update is committed or rolled back whole."""
+"""The per-update session: an update without SQL never waits for another's
+transaction, what an update loaded stays loaded, and an update is committed or
+rolled back whole."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import gc
 from typing import Any
 
 import pytest
-from aiogram.types import Chat, TelegramObject, Update, User
-from aiogram_dialog.api.entities import DialogAction, DialogUpdate, DialogUpdateEvent
+from aiogram.types import TelegramObject, Update
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,56 +18,37 @@ from db.services.business import get_business
 from tests.statements import recording
 
 
-def re_render() -> DialogUpdate:
-    return DialogUpdate(
-        aiogd_update=DialogUpdateEvent(
-            from_user=User(id=1, is_bot=False, first_name="A"),
-            chat=Chat(id=1, type="private"),
-            action=DialogAction.UPDATE,
-            data={},
-            intent_id=None,
-            stack_id=None,
-            thread_id=None,
-            business_connection_id=None,
-        )
-    )
-
-
 async def let_others_run() -> None:
     for _ in range(20):
         await asyncio.sleep(0)  # yields to the loop; no real time passes
 
 
-async def entered_while_first_holds(sessionmaker, second_event: TelegramObject) -> bool:
+async def test_an_update_without_sql_never_waits_for_another_ones_transaction(
+    sessionmaker,
+) -> None:
+    """On SQLite transactions take turns (tests/test_sqlite_connection.py); a tap
+    served from memory must not queue behind one that holds the turn."""
     middleware = DbSessionMiddleware(sessionmaker)
     inside, release = asyncio.Event(), asyncio.Event()
-    second_entered = asyncio.Event()
+    second_done = asyncio.Event()
 
-    async def first(_: TelegramObject, data: dict[str, Any]) -> None:
+    async def writer(_: TelegramObject, data: dict[str, Any]) -> None:
+        (await get_business(data["session"])).name = "Writing"
+        await data["session"].flush()  # the transaction is open, the turn is held
         inside.set()
         await release.wait()
 
-    async def second(_: TelegramObject, data: dict[str, Any]) -> None:
-        second_entered.set()
+    async def reader(_: TelegramObject, data: dict[str, Any]) -> None:
+        second_done.set()
 
-    first_task = asyncio.create_task(middleware(first, Update(update_id=1), {}))
+    first = asyncio.create_task(middleware(writer, Update(update_id=1), {}))
     await inside.wait()
-    second_task = asyncio.create_task(middleware(second, second_event, {}))
+    second = asyncio.create_task(middleware(reader, Update(update_id=2), {}))
     await let_others_run()
-    entered = second_entered.is_set()
+    entered = second_done.is_set()
     release.set()
-    await asyncio.gather(first_task, second_task)
-    assert second_entered.is_set()
-    return entered
-
-
-async def test_updates_wait_for_their_turn_only_on_sqlite(sessionmaker) -> None:
-    on_sqlite = sessionmaker.kw["bind"].dialect.name == "sqlite"
-    assert await entered_while_first_holds(sessionmaker, Update(update_id=2)) is not on_sqlite
-
-
-async def test_background_re_renders_never_wait(sessionmaker) -> None:
-    assert await entered_while_first_holds(sessionmaker, re_render()) is True
+    await asyncio.gather(first, second)
+    assert entered
 
 
 async def test_a_row_loaded_once_is_not_queried_again_in_the_update(engine, sessionmaker) -> None:

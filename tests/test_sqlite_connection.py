@@ -1,4 +1,5 @@
-"""SQLite statements run on the event loop; only a wait for the lock leaves it."""
+"""SQLite statements run on the event loop; only a wait for another process's lock
+leaves it, and this process's transactions take turns in order."""
 
 from __future__ import annotations
 
@@ -125,3 +126,74 @@ async def test_a_close_after_the_caller_gave_up_waiting_leaves_the_loop_free(
     await asyncio.wait_for(closing, timeout=10)
     with pytest.raises(asyncio.CancelledError):
         await waiting
+
+
+@pytest.mark.parametrize("arrival", [["second", "third"], ["third", "second"]])
+async def test_transactions_take_turns_in_the_order_they_began(
+    engine: AsyncEngine, arrival: list[str]
+) -> None:
+    began: list[str] = []
+    release = asyncio.Event()
+
+    async def transaction(name: str) -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("SELECT 1"))  # BEGIN IMMEDIATE, then this
+            began.append(name)
+            if name == "first":
+                await release.wait()
+
+    first = asyncio.create_task(transaction("first"))
+    await asyncio.sleep(0.01)
+    others = []
+    for name in arrival:
+        others.append(asyncio.create_task(transaction(name)))
+        await asyncio.sleep(0.01)
+    assert began == ["first"]  # the others wait while the first holds the turn
+    release.set()
+    await asyncio.wait_for(asyncio.gather(first, *others), timeout=10)
+    assert began == ["first", *arrival]
+
+
+async def test_a_failed_transaction_gives_its_turn_back(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(text("INSERT INTO notes (body) VALUES ('taken')"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO notes (body) VALUES ('taken')"))
+
+    async def next_transaction() -> int | None:
+        async with engine.begin() as connection:
+            return await connection.scalar(text("SELECT count(*) FROM notes"))
+
+    assert await asyncio.wait_for(next_transaction(), timeout=10) == 1
+
+
+async def test_waiting_longer_than_the_busy_timeout_is_database_locked(database: Path) -> None:
+    connect = connect_on_loop(make_url(sqlite_url(database)), busy_timeout_ms=50)
+    holder, waiter = await connect(), await connect()
+    try:
+        await holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            await waiter.execute("BEGIN IMMEDIATE")
+        await holder.rollback()
+        await waiter.execute("BEGIN IMMEDIATE")  # the turn came back with the rollback
+        await waiter.rollback()
+    finally:
+        await holder.close()
+        await waiter.close()
+
+
+async def test_closing_a_connection_in_a_transaction_gives_its_turn_back(database: Path) -> None:
+    connect = connect_on_loop(make_url(sqlite_url(database)), busy_timeout_ms=10_000)
+    holder, waiter = await connect(), await connect()
+    try:
+        await holder.execute("BEGIN IMMEDIATE")
+        waiting = asyncio.create_task(waiter.execute("BEGIN IMMEDIATE"))
+        await asyncio.sleep(0.01)
+        assert not waiting.done()
+        assert waiter._in_thread == 0  # it waits for its turn here, not in SQLite's busy loop
+        await holder.close()  # SQLite rolls back what the holder left open
+        await asyncio.wait_for(waiting, timeout=10)
+        await waiter.rollback()
+    finally:
+        await waiter.close()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
-from aiogram_dialog.api.entities import DialogUpdate
 from sqlalchemy import event as orm_events
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
@@ -18,33 +16,16 @@ LOADED_KEY = "zapis.loaded"  # in `Session.info`: what this update's session loa
 
 class DbSessionMiddleware(BaseMiddleware):
     """Registered on `dp.update` (outer) so aiogram-dialog's background re-renders,
-    which arrive as plain updates, get a session too."""
+    which arrive as plain updates, get a session too.
+
+    On SQLite, transactions take turns for the one writer in the connection
+    (db/sqlite_connection.py), so an update waits only once it runs SQL.
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
-        # SQLite has one writer, and every transaction begins with BEGIN IMMEDIATE
-        # (db/engine.py), so updates queue for its lock anyway. Queueing them here,
-        # first come first served, is fairer than SQLite's busy handler, which
-        # sleeps and retries (up to 100 ms a try) and left unlucky updates waiting
-        # for seconds: bench/dialog_flow.py, 10 users tapping without a pause,
-        # p99 1.9-2.2 s -> 0.4-0.6 s for about the same throughput.
-        bind = sessionmaker.kw.get("bind")
-        self._sqlite_turn = asyncio.Lock() if bind and bind.dialect.name == "sqlite" else None
 
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        # aiogram-dialog's background updates skip the queue: `BgManager.fg()` awaits
-        # one from inside a handler, which would otherwise wait for itself.
-        if self._sqlite_turn is None or isinstance(event, DialogUpdate):
-            return await self._in_session(handler, event, data)
-        async with self._sqlite_turn:
-            return await self._in_session(handler, event, data)
-
-    async def _in_session(
         self,
         handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
         event: TelegramObject,
