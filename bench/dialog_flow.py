@@ -2,6 +2,7 @@
 aiogram-dialog flow of the same shape, on memory storage and on Redis.
 
     uv run python -m bench.dialog_flow [--flows 400] [--users 10] [--redis-url URL]
+                                       [--telegram-ms 0]
 
 Prints figures, never passes or fails. Telegram is a stub session (no network)
 behind the production `create_bot`; the database is a fresh SQLite file, migrated
@@ -19,6 +20,10 @@ of each step (what the update was: `/start`, the button's widget id, `contact`),
 which shows where the time goes; with more users a step's CPU would include the
 others' updates that ran while it waited. Goals: the real flow costs at most
 twice the bare flow per update on the same storage, and no more Redis round trips.
+
+`--telegram-ms 50` makes each answer of the stub Telegram take that long, as the
+real one does over the network: then the figures show how many users the bot
+serves at once, not only what an update costs.
 """
 
 from __future__ import annotations
@@ -152,11 +157,13 @@ class Contender:
     figures: Figures
     dp: Dispatcher
     flow: Flow
+    telegram_latency: float = 0.0
     screens: Screens = field(default_factory=Screens)
     bot: Bot = field(init=False)
 
     def __post_init__(self) -> None:
-        self.bot = create_bot(self.figures.settings, session=RenderingSession(self.screens))
+        telegram = RenderingSession(self.screens, latency=self.telegram_latency)
+        self.bot = create_bot(self.figures.settings, session=telegram)
 
 
 async def measure(contender: Contender, *, flows: int, users: int, warmup: int) -> Figures:
@@ -279,8 +286,10 @@ async def run(args: argparse.Namespace) -> None:
         print("no --redis-url / TEST_REDIS_URL: Redis runs skipped")
     print(
         f"{args.flows} flows per run in {args.rounds} alternating rounds, "
-        f"{args.users} users at a time, warm-up {args.warmup} flows"
+        f"{args.users} users at a time, warm-up {args.warmup} flows, "
+        f"Telegram answers in {args.telegram_ms:g} ms"
     )
+    latency = args.telegram_ms / 1000
 
     with tempfile.TemporaryDirectory(prefix="zapis-bench-") as workdir:
         for storage_name, make_storage in storages:
@@ -295,8 +304,8 @@ async def run(args: argparse.Namespace) -> None:
             )
             await alternate(
                 [
-                    Contender(bare, bare_dispatcher(bare_storage), bare_flow),
-                    Contender(real, dp, booking_flow),
+                    Contender(bare, bare_dispatcher(bare_storage), bare_flow, latency),
+                    Contender(real, dp, booking_flow, latency),
                 ],
                 args,
             )
@@ -335,6 +344,9 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20, help="untimed flows first")
     parser.add_argument("--redis-url", default=os.environ.get("TEST_REDIS_URL"))
     parser.add_argument("--redis-db", type=int, default=15, help="flushed before each run")
+    parser.add_argument(
+        "--telegram-ms", type=float, default=0.0, help="how long each Telegram answer takes"
+    )
     parser.add_argument(
         "--storage", nargs="+", choices=("memory", "redis"), default=["memory", "redis"]
     )

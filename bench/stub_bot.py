@@ -3,12 +3,14 @@
 A simulated user has to see what the bot showed to press its buttons, so each
 sent or edited message comes back carrying the inline keyboard it was sent with,
 and `on_message` sees every such answer (the benchmark keeps the last one per
-chat). Everything else, including the JSON round trip a real session makes of
-every answer, is the tests' stub.
+chat). `latency` seconds pass before each answer, as over the network to the
+real Telegram. Everything else, including the JSON round trip a real session
+makes of every answer, is the tests' stub.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -21,9 +23,10 @@ from tests.stub_session import StubSession
 
 
 class RenderingSession(StubSession):
-    def __init__(self, on_message: Callable[[Message], None]) -> None:
+    def __init__(self, on_message: Callable[[Message], None], *, latency: float = 0.0) -> None:
         super().__init__()
         self.on_message = on_message
+        self.latency = latency
 
     async def make_request(
         self,
@@ -31,6 +34,8 @@ class RenderingSession(StubSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
     ) -> TelegramType:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         result = await super().make_request(bot, method, timeout)
         self.requests.clear()  # a long run must not keep every request
         self.delivered.clear()
