@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.handlers import common, confirmations, errors, feedback, reminders
 from bot.middlewares.dialog_storage import DialogStorageMiddleware
 from bot.middlewares.i18n import I18nMiddleware
-from bot.middlewares.session import DbSessionMiddleware
+from bot.middlewares.session import CommitBeforeTelegram, DbSessionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.response_types import KeepResponseTypes
 from bot.shutdown import finish_updates_in_hand
@@ -41,6 +41,7 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
         default=DefaultBotProperties(parse_mode=None),
     )
     bot.session.middleware(KeepResponseTypes())
+    bot.session.middleware(CommitBeforeTelegram())
     return bot
 
 

@@ -1,6 +1,7 @@
 """The per-update session: an update without SQL never waits for another's
-transaction, what an update loaded stays loaded, and an update is committed or
-rolled back whole."""
+transaction, what an update loaded stays loaded, an update is committed before
+it talks to Telegram and when it ends, and a failed one leaves nothing of what
+it had not committed."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import gc
 from typing import Any
 
 import pytest
+from aiogram import Bot
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
+from bot.factory import create_bot
 from bot.middlewares.session import DbSessionMiddleware
 from db.services.business import get_business
 from tests.statements import recording
+from tests.stub_session import STUB_TOKEN, StubSession
 
 
 async def let_others_run() -> None:
@@ -116,3 +121,89 @@ async def test_an_update_that_runs_no_sql_sends_none(engine, sessionmaker) -> No
         await run_update(sessionmaker, handler)
     assert statements == []
     assert engine.sync_engine.pool.checkedout() == 0
+
+
+class PausingTelegram(StubSession):
+    """Telegram that, on each request, notes what another session sees of the
+    business name, then waits until let through."""
+
+    def __init__(self, sessionmaker) -> None:
+        super().__init__()
+        self.sessionmaker = sessionmaker
+        self.seen: list[str] = []
+        self.requested = asyncio.Event()
+        self.let_through = asyncio.Event()
+        self.let_through.set()
+
+    async def make_request(self, bot, method, timeout=None):  # noqa: ASYNC109
+        async with self.sessionmaker() as other:
+            self.seen.append((await get_business(other)).name)
+        self.requested.set()
+        await self.let_through.wait()
+        return await super().make_request(bot, method, timeout)
+
+
+def telegram_bot(telegram: StubSession) -> Bot:
+    return create_bot(Settings(bot_token=STUB_TOKEN), session=telegram)
+
+
+async def rename_and_say(data: dict[str, Any], bot: Bot, name: str) -> None:
+    (await get_business(data["session"])).name = name
+    await data["session"].flush()
+    await bot.send_message(chat_id=1, text="Renamed")
+
+
+async def test_what_an_update_wrote_is_committed_before_it_talks_to_telegram(
+    sessionmaker,
+) -> None:
+    telegram = PausingTelegram(sessionmaker)
+    bot = telegram_bot(telegram)
+
+    async def handler(_: TelegramObject, data: dict[str, Any]) -> None:
+        await rename_and_say(data, bot, "Committed first")
+        raise RuntimeError("a later step fails")
+
+    with pytest.raises(RuntimeError):
+        await run_update(sessionmaker, handler)
+    assert telegram.seen == ["Committed first"]  # visible to others as the request left
+    async with sessionmaker() as other:  # and kept, though the update failed later
+        assert (await get_business(other)).name == "Committed first"
+
+
+async def test_a_transaction_does_not_wait_for_another_updates_telegram(sessionmaker) -> None:
+    """On SQLite the second update needs the one write lock the first one took."""
+    telegram = PausingTelegram(sessionmaker)
+    telegram.let_through.clear()
+    bot = telegram_bot(telegram)
+    middleware = DbSessionMiddleware(sessionmaker)
+
+    async def first(_: TelegramObject, data: dict[str, Any]) -> None:
+        await rename_and_say(data, bot, "First")
+
+    async def second(_: TelegramObject, data: dict[str, Any]) -> None:
+        (await get_business(data["session"])).name = "Second"
+
+    slow = asyncio.create_task(middleware(first, Update(update_id=1), {}))
+    await telegram.requested.wait()  # the first update waits for Telegram
+    await asyncio.wait_for(middleware(second, Update(update_id=2), {}), timeout=10)
+    assert not slow.done()
+    telegram.let_through.set()
+    await slow
+    async with sessionmaker() as other:
+        assert (await get_business(other)).name == "Second"
+
+
+async def test_a_task_started_by_an_update_never_commits_its_session(sessionmaker) -> None:
+    """The scheduler woken by a commit runs in a copy of the update's context."""
+    bot = telegram_bot(StubSession())
+    still_open: list[bool] = []
+
+    async def handler(_: TelegramObject, data: dict[str, Any]) -> None:
+        session: AsyncSession = data["session"]
+        (await get_business(session)).name = "Mine"
+        await session.flush()
+        await asyncio.create_task(bot.send_message(chat_id=1, text="From another task"))
+        still_open.append(session.in_transaction())
+
+    await run_update(sessionmaker, handler)
+    assert still_open == [True]
