@@ -132,6 +132,31 @@ class BookingView:
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 
+    @classmethod
+    def of(
+        cls, booking: Booking, service_name: str, staff_name: str, client: Client
+    ) -> BookingView:
+        """The view of rows already in hand."""
+        return cls(
+            id=booking.id,
+            client_id=booking.client_id,
+            staff_id=booking.staff_id,
+            service_id=booking.service_id,
+            service_name=service_name,
+            staff_name=staff_name,
+            starts_at=booking.starts_at,
+            ends_at=booking.ends_at,
+            price=booking.price,
+            status=booking.status,
+            comment=booking.comment,
+            source=booking.source,
+            cancelled_by=booking.cancelled_by,
+            cancel_reason=booking.cancel_reason,
+            client_name=client.name,
+            client_phone=client.phone,
+            client_telegram_id=client.telegram_id,
+        )
+
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -779,27 +804,27 @@ async def mark_no_show(
 
 async def upcoming_bookings(
     session: AsyncSession, *, client_id: int, now: datetime
-) -> list[Booking]:
+) -> list[BookingView]:
     """Active bookings not over yet, soonest first."""
-    rows = await session.scalars(
-        select(Booking)
-        .where(Booking.client_id == client_id, _upcoming(now))
-        .order_by(Booking.starts_at, Booking.id)
+    return await _views(
+        session,
+        Booking.client_id == client_id,
+        _upcoming(now),
+        order_by=(Booking.starts_at, Booking.id),
     )
-    return list(rows)
 
 
 async def past_bookings(
     session: AsyncSession, *, client_id: int, now: datetime, limit: int = 10
-) -> list[Booking]:
+) -> list[BookingView]:
     """Everything not upcoming (visits over, cancelled ones), latest first."""
-    rows = await session.scalars(
-        select(Booking)
-        .where(Booking.client_id == client_id, not_(_upcoming(now)))
-        .order_by(Booking.starts_at.desc(), Booking.id.desc())
-        .limit(limit)
+    return await _views(
+        session,
+        Booking.client_id == client_id,
+        not_(_upcoming(now)),
+        order_by=(Booking.starts_at.desc(), Booking.id.desc()),
+        limit=limit,
     )
-    return list(rows)
 
 
 async def get_client_booking(session: AsyncSession, *, booking_id: int, client_id: int) -> Booking:
@@ -812,34 +837,26 @@ async def get_client_booking(session: AsyncSession, *, booking_id: int, client_i
 
 
 async def booking_details(session: AsyncSession, booking_id: int) -> BookingView:
-    row = (
-        await session.execute(
-            select(Booking, Service.name, Staff.name, Client)
-            .join(Service, Service.id == Booking.service_id)
-            .join(Staff, Staff.id == Booking.staff_id)
-            .join(Client, Client.id == Booking.client_id)
-            .where(Booking.id == booking_id)
-        )
-    ).first()
-    if row is None:
+    views = await _views(session, Booking.id == booking_id)
+    if not views:
         raise BookingNotFound
-    booking, service_name, staff_name, client = row
-    return BookingView(
-        id=booking.id,
-        client_id=booking.client_id,
-        staff_id=booking.staff_id,
-        service_id=booking.service_id,
-        service_name=service_name,
-        staff_name=staff_name,
-        starts_at=booking.starts_at,
-        ends_at=booking.ends_at,
-        price=booking.price,
-        status=booking.status,
-        comment=booking.comment,
-        source=booking.source,
-        cancelled_by=booking.cancelled_by,
-        cancel_reason=booking.cancel_reason,
-        client_name=client.name,
-        client_phone=client.phone,
-        client_telegram_id=client.telegram_id,
+    return views[0]
+
+
+async def _views(
+    session: AsyncSession,
+    *where: ColumnElement[bool],
+    order_by: tuple[ColumnElement[Any], ...] = (),
+    limit: int | None = None,
+) -> list[BookingView]:
+    """Views of the bookings matching `where`, with their names, in one query."""
+    rows = await session.execute(
+        select(Booking, Service.name, Staff.name, Client)
+        .join(Service, Service.id == Booking.service_id)
+        .join(Staff, Staff.id == Booking.staff_id)
+        .join(Client, Client.id == Booking.client_id)
+        .where(*where)
+        .order_by(*order_by)
+        .limit(limit)
     )
+    return [BookingView.of(*row) for row in rows]

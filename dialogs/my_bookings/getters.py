@@ -8,23 +8,20 @@ from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.clock import Clock
-from db.models import Booking
-from db.services.booking import booking_details, past_bookings, upcoming_bookings
+from db.services.booking import BookingView, booking_details, past_bookings, upcoming_bookings
 from db.services.catalog import business_profile, get_active_service
 from dialogs.common import current_client, duration_text, formatter, optional_lines
 from dialogs.my_bookings import keys
 from locales import Translator
 
 
-async def _labels(manager: DialogManager, bookings: list[Booking]) -> list[tuple[int, str]]:
+def _labels(manager: DialogManager, bookings: list[BookingView]) -> list[tuple[int, str]]:
     """(id, "Tue, 24 Nov, 14:30 · Haircut") for each booking."""
-    session: AsyncSession = manager.middleware_data["session"]
     fmt = formatter(manager)
-    labels = []
-    for booking in bookings:
-        view = await booking_details(session, booking.id)
-        labels.append((booking.id, f"{fmt.when_short(view.starts_at)} · {view.service_name}"))
-    return labels
+    return [
+        (booking.id, f"{fmt.when_short(booking.starts_at)} · {booking.service_name}")
+        for booking in bookings
+    ]
 
 
 async def upcoming(
@@ -32,7 +29,7 @@ async def upcoming(
 ) -> dict[str, Any]:
     client = await current_client(dialog_manager)
     bookings = await upcoming_bookings(session, client_id=client.id, now=clock.now())
-    return {"bookings": await _labels(dialog_manager, bookings), "count": len(bookings)}
+    return {"bookings": _labels(dialog_manager, bookings), "count": len(bookings)}
 
 
 async def detail(
@@ -69,7 +66,7 @@ async def past(
 ) -> dict[str, Any]:
     client = await current_client(dialog_manager)
     bookings = await past_bookings(session, client_id=client.id, now=clock.now())
-    labels = await _labels(dialog_manager, bookings)
+    labels = _labels(dialog_manager, bookings)
     lines = [
         f"• {label} — {i18n('client-status-' + booking.status.value)}"
         for (_, label), booking in zip(labels, bookings, strict=True)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.models import BookingStatus
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
 from tests.factories import World, book, local, make_client
+from tests.statements import recording
 
 
 async def booked(
@@ -130,3 +131,23 @@ async def test_moving_past_the_deadline_is_refused_before_the_calendar(
     await chat.tap("🔁 .*")
     assert "уже поздно" in chat.text and BUSINESS_PHONE in chat.text
     assert "Статус: подтверждена" in chat.text  # still on the booking, not in a calendar
+
+
+async def test_the_lists_read_their_bookings_in_one_query(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock, engine: AsyncEngine
+) -> None:
+    client = await make_client(session, name="Ivan", telegram_id=chat.user_id)
+    for at in ("10:00", "12:00", "15:00"):
+        await book(
+            session, world, client_id=client.id, starts_at=local(TOMORROW, at), now=clock.now()
+        )
+    await session.commit()
+    await chat.send("/start")
+    clock.set(local(TOMORROW, "18:00"))  # all three are past now
+    with recording(engine) as statements:
+        await chat.tap("🗂 .*")
+        assert "нет предстоящих записей" in chat.text
+        await chat.tap("🕘 .*")
+    assert chat.text.count("Haircut") == 3
+    reads = [statement for statement in statements if "FROM bookings" in statement]
+    assert len(reads) == 2  # the upcoming list, the past one: not one more per booking
