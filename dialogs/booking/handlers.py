@@ -10,15 +10,21 @@ from aiogram_dialog import DialogManager, ShowMode
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import Button
 
-from db.models import Booking
+from db.models import Booking, Client
 from db.services.booking import (
     Actor,
+    BookingView,
     booking_details,
     create_booking,
     get_client_booking,
     reschedule_booking,
 )
-from db.services.catalog import business_profile, get_active_service, offered_staff
+from db.services.catalog import (
+    business_profile,
+    get_active_service,
+    get_active_staff,
+    offered_staff,
+)
 from db.services.clients import ClientDataError, set_name, set_phone, set_shared_phone
 from db.services.errors import (
     BookingError,
@@ -287,7 +293,7 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
         set_notice(manager, await refusal_text(manager, error))
         return
     data[keys.BOOKING_ID] = booking.id
-    await _send_calendar_file(manager, booking)
+    await _send_calendar_file(manager, await _view(manager, booking, client))
     manager.show_mode = ShowMode.SEND
     await manager.switch_to(BookingSG.done)
 
@@ -319,10 +325,20 @@ async def _book(manager: DialogManager, client_id: int, actor: Actor) -> Booking
     )
 
 
-async def _send_calendar_file(manager: DialogManager, booking: Booking) -> None:
+async def _view(manager: DialogManager, booking: Booking, client: Client) -> BookingView:
+    """The booking just made, as the done screen and its .ics show it: from the rows
+    in hand and the catalog's names, unless the catalog has just lost one of them."""
+    session = db_session(manager)
+    service = await get_active_service(session, booking.service_id)
+    staff = await get_active_staff(session, booking.staff_id)
+    if service is None or staff is None:
+        return await booking_details(session, booking.id)
+    return BookingView.of(booking, service.name, staff.name, client)
+
+
+async def _send_calendar_file(manager: DialogManager, view: BookingView) -> None:
     i18n = translator(manager)
     business = await business_profile(db_session(manager))
-    view = await booking_details(db_session(manager), booking.id)
     manager.middleware_data[BOOKED_THIS_UPDATE] = view  # the done screen shows it next
     ics = booking_ics(
         view,
@@ -333,6 +349,6 @@ async def _send_calendar_file(manager: DialogManager, booking: Booking) -> None:
     chat = manager.middleware_data["event_chat"]
     await manager.middleware_data["bot"].send_document(
         chat.id,
-        BufferedInputFile(ics, filename=f"booking-{booking.id}.ics"),
+        BufferedInputFile(ics, filename=f"booking-{view.id}.ics"),
         caption=i18n("booking-ics-caption"),
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from aiogram.methods import SendDocument
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, client_of, plain
 from tests.factories import DAY_WITH_LUNCH, World, local, make_client, make_staff
+from tests.statements import recording
 
 LANGUAGES = {
     "ru": {
@@ -193,3 +194,22 @@ async def test_only_days_with_a_free_slot_can_be_tapped(
     assert days == {"23", "24", "30"}  # today (still bookable), tomorrow, next Monday
     await chat.tap("·")  # a day without a slot does nothing, but is answered
     assert "Olga. Выберите день" in chat.text
+
+
+async def test_the_done_screen_and_its_file_come_from_the_booking_just_made(
+    chat: Chat, session: AsyncSession, world: World, engine: AsyncEngine
+) -> None:
+    """Not read back from the database: the booking, the client and the catalog's
+    names are all in hand when the booking is made."""
+    await make_client(session, name="Ivan", telegram_id=chat.user_id, phone="+79001112233")
+    await session.commit()
+    await chat.send("/start")
+    await chat.book(service="Haircut", staff="Staff 2", day=24, time="11:00")
+    with recording(engine) as statements:
+        await chat.tap("✅ .*")
+
+    assert "Вы записаны" in chat.text and "Haircut" in chat.text and "Staff 2" in chat.text
+    (document,) = chat.requests(SendDocument)
+    assert b"Haircut" in document.document.data and b"Staff 2" in document.document.data
+    reads_back = [s for s in statements if "FROM bookings JOIN services" in " ".join(s.split())]
+    assert reads_back == []
