@@ -5,11 +5,12 @@ A round trip to Telegram takes tens of milliseconds. A transaction left open
 over it holds its locks that long, and on SQLite the one write lock: every other
 update that touched the database waited for this one's network too. With a
 50 ms Telegram and 10 clients tapping at once the bot handled 8 updates a second
-on SQLite (p50 1.1 s a tap); committing first, 82 (p50 0.11 s): bench/dialog_flow.py
---telegram-ms 50 --storage memory. So what an update
-wrote before it answers is kept even if a later step of the same update fails:
-a booking confirmed is a booking made, whatever happens to the message that
-says so (its notices and reminders are in the same commit).
+on SQLite (p50 1.1 s a tap); committing first, 82 (p50 0.11 s), as
+`bench/dialog_flow.py --telegram-ms 50 --storage memory` shows.
+
+So what an update wrote before it answers is kept even if a later step of the
+same update fails: a booking confirmed is a booking made, whatever happens to
+the message that says so (its notices and reminders are in the same commit).
 """
 
 from __future__ import annotations
