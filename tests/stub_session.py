@@ -128,8 +128,10 @@ class StubSession(BaseSession):
         chat_id = getattr(method, "chat_id", None)
         if chat_id is None or not _may_return_message(method):
             return True  # deleteMessage, answerCallbackQuery...: True, as Telegram answers
+        # An edit answers with the message it edited; a send, with a new one.
+        edited = getattr(method, "message_id", None) if _edits(method) else None
         return {
-            "message_id": next(self._message_ids),
+            "message_id": edited if edited is not None else next(self._message_ids),
             "date": int(self._now().timestamp()),
             "chat": {"id": chat_id, "type": "private"},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Zapis"},
@@ -153,6 +155,10 @@ class StubSession(BaseSession):
 def _may_return_message(method: TelegramMethod[Any]) -> bool:
     returning = method.__returning__
     return returning is Message or Message in typing.get_args(returning)
+
+
+def _edits(method: TelegramMethod[Any]) -> bool:
+    return type(method).__name__.startswith("EditMessage")
 
 
 def stub_bot(session: StubSession) -> Bot:
