@@ -50,7 +50,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.bare_dialog import bare_dispatcher, bare_flow
 from bench.booking_flow import booking_flow, seed_business
 from bench.common import fresh_database, percentile
-from bench.redis_count import count_round_trips
 from bench.simulated_user import Screens, SimulatedUser
 from bench.stub_bot import RenderingSession
 from bot.app import freeze_startup_heap
@@ -59,6 +58,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.storage import create_storage
 from db.engine import create_engine, create_sessionmaker
+from tests.redis_count import count_round_trips
 from tests.stub_session import STUB_TOKEN
 
 Flow = Callable[[SimulatedUser], Awaitable[None]]

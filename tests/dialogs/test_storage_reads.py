@@ -1,21 +1,27 @@
-"""What an update reads from the dialog storage: the dialog's own keys, never aiogram's
-FSM state (on Redis every read is a round trip)."""
+"""What an update reads from and writes to the dialog storage: the dialog's own keys,
+never aiogram's FSM state, and on Redis one round trip each way (every round trip
+costs a tap time and CPU)."""
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from typing import Any
 
-from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.storage import create_storage
 from tests.conftest import FrozenClock
+from tests.databases import redis_url
 from tests.dialogs.conftest import TOKEN, Chat, ReplyKeyboardMessageManager
 from tests.factories import World
+from tests.redis_count import PIPELINE, count_round_trips
 from tests.stub_session import StubSession
 
 
@@ -39,6 +45,49 @@ async def test_updates_read_the_dialog_stack_but_not_the_fsm_state(
     world: World,
 ) -> None:
     storage = CountingStorage()
+    chat = chat_on(storage, sessionmaker, clock, user_id=5)
+
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.tap("Haircut · .*")
+
+    assert "Haircut" in chat.text  # the dialog went on: its stack and context were read
+    assert storage.calls["get_data"] > 0
+    assert storage.calls["get_state"] == 0
+
+
+async def test_on_redis_a_tap_is_one_round_trip_to_read_and_one_to_write(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    world: World,
+) -> None:
+    """The button's context and the chat's stack are read in one MGET; both, changed,
+    are written in one MULTI/EXEC (the mock message manager gives every window a new
+    message id, so the stack changes on every tap too)."""
+    storage = create_storage(Settings(bot_token=TOKEN, default_locale="en", redis_url=redis_url()))
+    assert isinstance(storage, RedisStorage)
+    tally = count_round_trips(storage)
+    chat = chat_on(storage, sessionmaker, clock, user_id=secrets.randbelow(10**9) + 10**9)
+    try:
+        await chat.send("/start")
+        for button in ("📅 .*", "Haircut · .*", "Staff 1"):
+            tally.clear()
+            await chat.tap(button)
+            assert tally == Counter({"MGET": 1, PIPELINE: 1}), button
+        assert "Staff 1" in chat.text  # and the dialog went on, through what it stored
+    finally:
+        async for name in storage.redis.scan_iter(match=f"fsm:{chat.user_id}:*"):
+            await storage.redis.delete(name)
+        await storage.close()
+
+
+def chat_on(
+    storage: BaseStorage,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    *,
+    user_id: int,
+) -> Chat:
     manager = ReplyKeyboardMessageManager()
     dp = create_dispatcher(
         Settings(bot_token=TOKEN, default_locale="en"),
@@ -48,12 +97,4 @@ async def test_updates_read_the_dialog_stack_but_not_the_fsm_state(
         message_manager=manager,
         throttling=ThrottlingMiddleware(burst=10_000, rate=10_000.0),
     )
-    chat = Chat(dp, manager, StubSession(now=clock.now), user_id=5, language="en")
-
-    await chat.send("/start")
-    await chat.tap("📅 .*")
-    await chat.tap("Haircut · .*")
-
-    assert "Haircut" in chat.text  # the dialog went on: its stack and context were read
-    assert storage.calls["get_data"] > 0
-    assert storage.calls["get_state"] == 0
+    return Chat(dp, manager, StubSession(now=clock.now), user_id=user_id, language="en")

@@ -1,0 +1,122 @@
+"""One update's view of the dialogs kept in Redis: read once, written in one go.
+
+aiogram-dialog reads a chat's dialog stack and the context of the window on
+screen, then saves both when the update ends, each a Redis round trip of its
+own: four an update, and two more when a dialog starts or ends. Saved one after
+the other, the two are not atomic either: a process killed between them leaves
+a stack pointing at a context that was never written.
+
+`BufferedRedisStorage` stands between aiogram-dialog and `RedisStorage` for one
+update:
+
+- A button's context is read together with the chat's stack (one MGET), as
+  aiogram-dialog asks for the stack right after. A message has no intent id,
+  so its stack is read first and its context after, as before.
+- Writes wait for the end of the update. Then what really changed goes out,
+  several keys in one MULTI/EXEC, atomically. A key written back as it was
+  read is not sent again. Its expiry is not renewed either (a round trip's
+  worth of CPU): a stack left as it was while its context changed for days
+  expires before it, and the next tap gets the notice for a stale button and
+  the main menu, as after any expiry.
+
+Reading ahead and writing late are safe only while no other update of the chat
+runs in between: `DialogStorageMiddleware` holds a per-chat lock for the whole
+update and calls `flush` before letting go. After `flush` the storage passes
+every call straight through to Redis: error handlers run after the update's
+middlewares and still reach the dialogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from aiogram.exceptions import DataNotDictLikeError
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
+
+# aiogram-dialog's keys: a context per intent, and the chat's (private chats: only) stack.
+_CONTEXT_PREFIX = "aiogd:context:"
+_DEFAULT_STACK = "aiogd:stack:"
+
+
+class BufferedRedisStorage(BaseStorage):
+    """See the module docstring. One per update; `flush` ends its buffering."""
+
+    def __init__(self, storage: RedisStorage) -> None:
+        self.storage = storage
+        self._read: dict[StorageKey, str | None] = {}  # JSON as Redis holds it (None: absent)
+        self._written: dict[StorageKey, str | None] = {}  # JSON to store (None: delete)
+        self._buffering = True
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        if not self._buffering:
+            return await self.storage.get_data(key)
+        if key in self._written:
+            return self._loads(self._written[key])
+        if key not in self._read:
+            await self._read_with_stack(key)
+        return self._loads(self._read[key])
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        if not self._buffering:
+            await self.storage.set_data(key, data)
+            return
+        if not isinstance(data, dict):
+            msg = f"Data must be a dict or dict-like object, got {type(data).__name__}"
+            raise DataNotDictLikeError(msg)
+        # Serialized now, as RedisStorage would: later changes to `data` are not saved.
+        self._written[key] = self.storage.json_dumps(data) if data else None
+
+    async def flush(self) -> None:
+        """Send what changed, in one transaction; from now on, pass calls through."""
+        self._buffering = False
+        changed = [
+            (self._name(key), value)
+            for key, value in self._written.items()
+            if key not in self._read or self._read[key] != value
+        ]
+        if len(changed) == 1:  # most taps: the context only (a pipeline costs more CPU)
+            await self._send(self.storage.redis, *changed[0])
+        elif changed:
+            async with self.storage.redis.pipeline(transaction=True) as transaction:
+                for name, value in changed:
+                    await self._send(transaction, name, value)
+                await transaction.execute()
+
+    async def _send(self, redis: Redis, name: str, value: str | None) -> None:
+        """On a pipeline the command only queues, and awaiting it returns at once."""
+        if value is None:
+            await redis.delete(name)
+        else:
+            await redis.set(name, value, ex=self.storage.data_ttl)
+
+    async def _read_with_stack(self, key: StorageKey) -> None:
+        keys = [key]
+        if key.destiny.startswith(_CONTEXT_PREFIX):
+            stack = replace(key, destiny=_DEFAULT_STACK)
+            if stack not in self._read and stack not in self._written:
+                keys.append(stack)
+        values = await self.storage.redis.mget([self._name(k) for k in keys])
+        for read_key, value in zip(keys, values, strict=True):
+            self._read[read_key] = value.decode() if isinstance(value, bytes) else value
+
+    def _name(self, key: StorageKey) -> str:
+        return self.storage.key_builder.build(key, "data")
+
+    def _loads(self, value: str | None) -> dict[str, Any]:
+        return {} if value is None else dict(self.storage.json_loads(value))
+
+    # The FSM state is not buffered: nothing here uses it (see DialogStorageMiddleware).
+
+    async def set_state(self, key: StorageKey, state: str | State | None = None) -> None:
+        await self.storage.set_state(key, state)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return await self.storage.get_state(key)
+
+    async def close(self) -> None:
+        """The shared storage outlives the update: closing it is the app's job."""

@@ -1,0 +1,202 @@
+"""Dialogs on Redis, one update at a time: read once, written once, atomically, in turn."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import Chat
+
+from bot.buffered_storage import BufferedRedisStorage
+from bot.config import Settings
+from bot.middlewares.dialog_storage import DialogStorageMiddleware
+from bot.storage import create_storage
+from tests.databases import redis_url
+from tests.redis_count import PIPELINE, count_round_trips
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
+TTL_SECONDS = 3 * 24 * 60 * 60
+CONTEXT = {"id": "abc", "state": "Booking:day", "dialog_data": {"service_id": 1}}
+STACK = {"_id": "", "intents": ["abc"], "last_message_id": 7}
+
+
+@pytest.fixture
+async def storage() -> AsyncIterator[RedisStorage]:
+    settings = Settings(
+        _env_file=None, bot_token=TOKEN, redis_url=redis_url(), redis_state_ttl_days=3
+    )  # type: ignore[call-arg]
+    storage = create_storage(settings)
+    assert isinstance(storage, RedisStorage)
+    yield storage
+    await storage.close()
+
+
+@pytest.fixture
+def chat_id() -> int:
+    return 8_000_000 + secrets.randbelow(1_000_000)
+
+
+@pytest.fixture
+async def keys(storage: RedisStorage, chat_id: int) -> AsyncIterator[tuple[StorageKey, StorageKey]]:
+    """aiogram-dialog's keys of one chat: a context and the chat's stack."""
+
+    def key(destiny: str) -> StorageKey:
+        return StorageKey(bot_id=123456789, chat_id=chat_id, user_id=chat_id, destiny=destiny)
+
+    yield key("aiogd:context:abc"), key("aiogd:stack:")
+    async for name in storage.redis.scan_iter(match=f"fsm:{chat_id}:*"):
+        await storage.redis.delete(name)
+
+
+@pytest.fixture
+def tally(storage: RedisStorage) -> Counter[str]:
+    return count_round_trips(storage)
+
+
+async def test_a_context_is_read_with_its_stack_in_one_round_trip(
+    storage: RedisStorage, keys: tuple[StorageKey, StorageKey], tally: Counter[str]
+) -> None:
+    context, stack = keys
+    await storage.set_data(context, CONTEXT)
+    await storage.set_data(stack, STACK)
+    tally.clear()
+
+    buffered = BufferedRedisStorage(storage)
+    assert await buffered.get_data(context) == CONTEXT
+    assert await buffered.get_data(stack) == STACK
+    assert tally == Counter(MGET=1)
+
+
+async def test_writes_wait_for_the_flush_and_what_did_not_change_is_not_sent(
+    storage: RedisStorage, keys: tuple[StorageKey, StorageKey], tally: Counter[str]
+) -> None:
+    context, stack = keys
+    await storage.set_data(context, CONTEXT)
+    await storage.set_data(stack, STACK)
+    buffered = BufferedRedisStorage(storage)
+    moved = {**CONTEXT, "state": "Booking:time"}
+    await buffered.set_data(context, moved)
+    await buffered.set_data(stack, dict(await buffered.get_data(stack)))  # as it was
+    tally.clear()
+
+    assert await buffered.get_data(context) == moved  # the update sees its own write
+    assert await storage.get_data(context) == CONTEXT  # nobody else does yet
+    await buffered.flush()
+
+    assert tally == Counter(GET=1, SET=1)  # the read above, and the one change
+    assert await storage.get_data(context) == moved
+    assert TTL_SECONDS - 60 < await storage.redis.ttl(_name(storage, context)) <= TTL_SECONDS
+
+
+async def test_several_changes_go_out_in_one_transaction(
+    storage: RedisStorage, keys: tuple[StorageKey, StorageKey], tally: Counter[str]
+) -> None:
+    context, stack = keys
+    await storage.set_data(context, CONTEXT)
+    buffered = BufferedRedisStorage(storage)
+    await buffered.set_data(context, {})  # a dialog that ended: its context goes
+    await buffered.set_data(stack, STACK)
+    tally.clear()
+
+    await buffered.flush()
+
+    assert tally == Counter({PIPELINE: 1})
+    assert await storage.redis.exists(_name(storage, context)) == 0
+    assert await storage.get_data(stack) == STACK
+    assert TTL_SECONDS - 60 < await storage.redis.ttl(_name(storage, stack)) <= TTL_SECONDS
+
+
+async def test_after_the_flush_calls_go_straight_to_redis(
+    storage: RedisStorage, keys: tuple[StorageKey, StorageKey]
+) -> None:
+    """Error handlers run after the update's middlewares and still use the dialogs."""
+    context, _ = keys
+    buffered = BufferedRedisStorage(storage)
+    await buffered.flush()
+    await buffered.set_data(context, CONTEXT)
+    assert await storage.get_data(context) == CONTEXT
+    await storage.set_data(context, {"id": "abc", "state": "Booking:time"})
+    assert (await buffered.get_data(context))["state"] == "Booking:time"
+
+
+async def run_updates(
+    middleware: DialogStorageMiddleware,
+    chat_id: int,
+    handlers: list[Callable[[Any, dict[str, Any]], Awaitable[Any]]],
+) -> list[Any]:
+    chat = Chat(id=chat_id, type="private")
+    return await asyncio.gather(
+        *(middleware(handler, object(), {"event_chat": chat}) for handler in handlers),
+        return_exceptions=True,
+    )
+
+
+async def test_a_chats_updates_take_turns_and_each_sees_the_last_ones_writes(
+    storage: RedisStorage, keys: tuple[StorageKey, StorageKey]
+) -> None:
+    """Two taps at once: without the turn, both would read the stack before either
+    wrote it, and one of the two changes would be lost."""
+    _, stack = keys
+    middleware = DialogStorageMiddleware(storage)
+
+    async def tap(_event: Any, data: dict[str, Any]) -> None:
+        dialogs = data["fsm_storage"]
+        seen = await dialogs.get_data(stack)
+        await asyncio.sleep(0.01)  # a round trip to Telegram
+        await dialogs.set_data(stack, {"taps": seen.get("taps", 0) + 1})
+
+    await run_updates(middleware, stack.chat_id, [tap, tap, tap])
+
+    assert await storage.get_data(stack) == {"taps": 3}
+    assert len(middleware.turns) == 0  # no lock kept for a chat with nothing running
+
+
+async def test_a_failed_update_keeps_what_it_wrote_and_gives_the_turn_back(
+    storage: RedisStorage, keys: tuple[StorageKey, StorageKey]
+) -> None:
+    """As with aiogram-dialog's own saves: a dialog started before the failure stays."""
+    context, _ = keys
+    middleware = DialogStorageMiddleware(storage)
+
+    async def fails(_event: Any, data: dict[str, Any]) -> None:
+        await data["fsm_storage"].set_data(context, CONTEXT)
+        raise RuntimeError("boom")
+
+    async def reads(_event: Any, data: dict[str, Any]) -> dict[str, Any]:
+        return dict(await data["fsm_storage"].get_data(context))
+
+    failed, read = await run_updates(middleware, context.chat_id, [fails, reads])
+
+    assert isinstance(failed, RuntimeError)
+    assert read == CONTEXT
+    assert len(middleware.turns) == 0
+
+
+async def test_other_chats_do_not_wait(
+    storage: RedisStorage, keys: tuple[StorageKey, StorageKey]
+) -> None:
+    middleware = DialogStorageMiddleware(storage)
+    other_started = asyncio.Event()
+
+    async def waits_for_the_other_chat(_event: Any, _data: dict[str, Any]) -> None:
+        await asyncio.wait_for(other_started.wait(), timeout=5)
+
+    async def starts(_event: Any, _data: dict[str, Any]) -> None:
+        other_started.set()
+
+    chat = keys[0].chat_id
+    results = await asyncio.gather(
+        run_updates(middleware, chat, [waits_for_the_other_chat]),
+        run_updates(middleware, chat + 1, [starts]),
+    )
+    assert results == [[None], [None]]
+
+
+def _name(storage: RedisStorage, key: StorageKey) -> str:
+    return storage.key_builder.build(key, "data")
