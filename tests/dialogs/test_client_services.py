@@ -41,7 +41,19 @@ def test_typed_numbers_are_normalized_to_e164(raw: str, region: str, expected: s
     assert normalize_phone(raw, region=region) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "call me", "+7 916", "1" * 40])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "12345",
+        "call me",
+        "+7 916",
+        "1" * 40,
+        "+7 916 ABC-45-67",  # keypad letters: not what the client meant to type
+        "+79161234567 доб. 12",  # an extension the E.164 number would drop
+        "+1 212 555 0123 ext. 7",
+    ],
+)
 def test_what_is_not_a_number_is_refused(raw: str) -> None:
     with pytest.raises(InvalidPhone):
         normalize_phone(raw, region="RU")
