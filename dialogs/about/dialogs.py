@@ -7,7 +7,7 @@ from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.kbd import Button
 
 from dialogs.about import getters, handlers
-from dialogs.common import I18nText, menu_button, unexpected_input
+from dialogs.common import I18nText, Notice, menu_button, unexpected_input
 from dialogs.states import AboutSG
 
 
@@ -15,6 +15,7 @@ def about_dialog() -> Dialog:
     """A fresh dialog: a router belongs to one dispatcher, and tests build many."""
     return Dialog(
         Window(
+            Notice(),
             I18nText("about-text"),
             Button(
                 I18nText("about-location"),

@@ -140,6 +140,7 @@ def booking_dialog() -> Dialog:
             getter=getters.confirm,
         ),
         Window(
+            Notice(),
             I18nText("booking-done", when=~F["rescheduling"] & ~F["pending"]),
             I18nText("booking-done-pending", when=~F["rescheduling"] & F["pending"]),
             I18nText("booking-moved", when=F["rescheduling"]),

@@ -23,6 +23,7 @@ def my_data_dialog() -> Dialog:
             getter=getters.stored_data,
         ),
         Window(
+            Notice(),
             I18nText("my-data-erase-confirm"),
             Button(I18nText("my-data-erase-yes"), id="erase_yes", on_click=handlers.on_erase),
             SwitchTo(I18nText("my-data-erase-no"), id="erase_no", state=MyDataSG.main),
@@ -31,6 +32,7 @@ def my_data_dialog() -> Dialog:
             getter=getters.stored_data,
         ),
         Window(
+            Notice(),
             I18nText("my-data-erased"),
             menu_button(),
             unexpected_input(),
