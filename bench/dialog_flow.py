@@ -51,7 +51,7 @@ from bench.bare_dialog import bare_dispatcher, bare_flow
 from bench.booking_flow import booking_flow, seed_business
 from bench.common import fresh_database, percentile
 from bench.simulated_user import Screens, SimulatedUser
-from bench.stub_bot import RenderingSession
+from bench.stub_bot import WatchedSession
 from bot.app import freeze_startup_heap
 from bot.config import Settings
 from bot.factory import create_bot, create_dispatcher
@@ -162,7 +162,7 @@ class Contender:
     bot: Bot = field(init=False)
 
     def __post_init__(self) -> None:
-        telegram = RenderingSession(self.screens, latency=self.telegram_latency)
+        telegram = WatchedSession(self.screens, latency=self.telegram_latency)
         self.bot = create_bot(self.figures.settings, session=telegram)
 
 

@@ -40,7 +40,7 @@ Record = Callable[[str, float, float], None]
 
 
 class Screens:
-    """The last message the bot showed in each chat, fed by `RenderingSession`."""
+    """The last message the bot showed in each chat, fed by `WatchedSession`."""
 
     def __init__(self) -> None:
         self.last: dict[int, Message] = {}

@@ -1,7 +1,7 @@
-"""Telegram, stubbed for benchmarks: the tests' `StubSession`, made to render keyboards.
+"""Telegram, stubbed for benchmarks: the tests' `StubSession`, telling who watches.
 
-A simulated user has to see what the bot showed to press its buttons, so each
-sent or edited message comes back carrying the inline keyboard it was sent with,
+A simulated user has to see what the bot showed to press its buttons: each sent
+or edited message comes back carrying its inline keyboard, as from Telegram,
 and `on_message` sees every such answer (the benchmark keeps the last one per
 chat). `latency` seconds pass before each answer, as over the network to the
 real Telegram. Everything else, including the JSON round trip a real session
@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 from aiogram import Bot
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import Message
 
 from tests.stub_session import StubSession
 
 
-class RenderingSession(StubSession):
+class WatchedSession(StubSession):
     def __init__(self, on_message: Callable[[Message], None], *, latency: float = 0.0) -> None:
         super().__init__()
         self.on_message = on_message
@@ -41,11 +40,4 @@ class RenderingSession(StubSession):
         self.delivered.clear()
         if isinstance(result, Message):
             self.on_message(result)
-        return result
-
-    def _result_for(self, method: TelegramMethod[Any]) -> Any:
-        result = super()._result_for(method)
-        markup = getattr(method, "reply_markup", None)
-        if isinstance(result, dict) and isinstance(markup, InlineKeyboardMarkup):
-            result["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
         return result

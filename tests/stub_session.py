@@ -29,7 +29,7 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardMarkup, Message
 
 BOT_ID = 1000001
 STUB_TOKEN = "1000001:STUBstubSTUBstubSTUBstubSTUBstub00"
@@ -130,13 +130,17 @@ class StubSession(BaseSession):
             return True  # deleteMessage, answerCallbackQuery...: True, as Telegram answers
         # An edit answers with the message it edited; a send, with a new one.
         edited = getattr(method, "message_id", None) if _edits(method) else None
-        return {
+        message = {
             "message_id": edited if edited is not None else next(self._message_ids),
             "date": int(self._now().timestamp()),
             "chat": {"id": chat_id, "type": "private"},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Zapis"},
             "text": getattr(method, "text", None) or "",
         }
+        markup = getattr(method, "reply_markup", None)
+        if isinstance(markup, InlineKeyboardMarkup):  # Telegram answers with the buttons too
+            message["reply_markup"] = markup.model_dump(mode="json", exclude_none=True)
+        return message
 
     async def close(self) -> None:
         return None
