@@ -31,11 +31,13 @@ from db.clock import Clock
 from db.models import Client
 from db.services.catalog import business_profile
 from db.services.clients import get_or_create_client
-from db.services.errors import BookingError, PastCancelDeadline
+from db.services.errors import BookingError, MoveServiceOff, PastCancelDeadline
 from dialogs.states import MainMenuSG
 from locales import Translator
 
 NOTICE = "notice"
+# Refusals only the business can help with: their text also gives its phone.
+CALL_US = (PastCancelDeadline, MoveServiceOff)
 HISTORY = "history"
 
 _FLUENT_SCALARS = (str, int, float, Decimal)
@@ -245,11 +247,11 @@ def unexpected_input() -> MessageInput:
 
 
 async def refusal_text(manager: DialogManager, error: BookingError) -> str:
-    """The booking service's refusal in the client's words; too late to change online
-    also says how to reach the business instead."""
+    """The booking service's refusal in the client's words; one that only the business
+    can help with (`CALL_US`) also says how to reach it."""
     i18n = translator(manager)
     text = i18n(error.i18n_key)
-    if isinstance(error, PastCancelDeadline):
+    if isinstance(error, CALL_US):
         business = await business_profile(db_session(manager))
         if business.phone:
             text = f"{text}\n{i18n('booking-call-us', phone=business.phone)}"

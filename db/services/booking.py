@@ -61,6 +61,7 @@ from db.services.errors import (
     BookingError,
     BookingNotFound,
     InvalidStart,
+    MoveServiceOff,
     NotActive,
     NotAllowed,
     NotStarted,
@@ -88,6 +89,7 @@ __all__ = [
     "create_booking",
     "get_client_booking",
     "mark_no_show",
+    "movable_booking",
     "past_bookings",
     "reschedule_booking",
     "upcoming_bookings",
@@ -336,6 +338,20 @@ async def changeable_booking(
     if booking.status not in ACTIVE_STATUSES:
         raise NotActive
     await _check_client_deadline(session, booking, actor, now)
+    return booking
+
+
+async def movable_booking(
+    session: AsyncSession, *, booking_id: int, actor: Actor, now: datetime
+) -> Booking:
+    """A booking the actor may move right now: `changeable_booking`, and for a
+    client also still offered as booked. A client may not move a visit the business
+    no longer offers (`MoveServiceOff`); staff and admins may, to arrange it."""
+    booking = await changeable_booking(session, booking_id=booking_id, actor=actor, now=now)
+    if actor.is_client:
+        service = await session.get_one(Service, booking.service_id)
+        if not service.active:
+            raise MoveServiceOff
     return booking
 
 
@@ -683,14 +699,12 @@ async def reschedule_booking(
     The new slot may overlap the booking's own old one. On any refusal the
     booking stays exactly as it was, in the database and in the session.
     """
-    booking = await changeable_booking(session, booking_id=booking_id, actor=actor, now=now)
+    booking = await movable_booking(session, booking_id=booking_id, actor=actor, now=now)
     new_staff_id = booking.staff_id if staff_id is None else staff_id
     if starts_at == booking.starts_at and new_staff_id == booking.staff_id:
         return booking  # a repeated tap: already there
     _check_start(starts_at, now)
-    service = await session.get(Service, booking.service_id)
-    if service is None or (actor.is_client and not service.active):
-        raise ServiceUnavailable
+    service = await session.get_one(Service, booking.service_id)
     if new_staff_id != booking.staff_id:
         await _check_staff(session, new_staff_id, service.id)
     await _check_slot(

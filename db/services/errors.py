@@ -68,6 +68,13 @@ class StaffUnavailable(BookingError):
     code = "staff-off"
 
 
+class MoveServiceOff(BookingError):
+    """A client cannot move a booking whose service is switched off: the calendar
+    has nothing to offer for it, and only the business can arrange another time."""
+
+    code = "move-service-off"
+
+
 class TooManyUpcoming(BookingError):
     code = "too-many"
 

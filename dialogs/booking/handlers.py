@@ -29,6 +29,7 @@ from db.services.clients import ClientDataError, set_name, set_phone, set_shared
 from db.services.errors import (
     BookingError,
     InvalidStart,
+    MoveServiceOff,
     OutsideWorkingHours,
     ServiceUnavailable,
     SlotTaken,
@@ -53,6 +54,7 @@ from dialogs.common import (
     settings_of,
     translator,
 )
+from dialogs.my_bookings import show_booking
 from dialogs.states import BookingSG
 
 COMMENT_MAX_LENGTH = 500
@@ -67,6 +69,8 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
 
     The skipped steps stay in the history, so Back still leads through them,
     except when moving a booking: there Back from the calendar leaves the dialog.
+    A move keeps the booking's service and staff member whatever happens to
+    them (`_choice_gone`), so it can never turn into a new booking.
     """
     if not isinstance(start_data, dict):
         return
@@ -78,15 +82,20 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
         if staff_id is not None:
             data[keys.PRESET_STAFF_ID] = staff_id
         return
+    if reschedule_id is not None:
+        data[keys.RESCHEDULE_ID] = reschedule_id
+        data[keys.SERVICE_ID] = service_id
+        data[keys.STAFF_ID] = staff_id
+        if await get_active_service(db_session(manager), service_id) is None:
+            await _choice_gone(manager)
+            return
+        await manager.switch_to(BookingSG.day)
+        return
     if await get_active_service(db_session(manager), service_id) is None:
         set_notice(manager, translator(manager)("booking-service-gone"))
         return
     data[keys.SERVICE_ID] = service_id
-    if reschedule_id is not None:
-        data[keys.RESCHEDULE_ID] = reschedule_id
-        data[keys.STAFF_ID] = staff_id
-        await manager.switch_to(BookingSG.day)
-    elif staff_id is not None and await _does_service(manager, staff_id, service_id):
+    if staff_id is not None and await _does_service(manager, staff_id, service_id):
         data[keys.STAFF_ID] = staff_id
         data[HISTORY] = [BookingSG.service.state, BookingSG.staff.state]
         await manager.switch_to(BookingSG.day)
@@ -101,12 +110,23 @@ async def _does_service(manager: DialogManager, staff_id: int, service_id: int) 
 
 
 async def _choice_gone(manager: DialogManager) -> None:
-    """The service or staff member was switched off meanwhile: start the choice again."""
+    """The service or staff member was switched off meanwhile: start the choice again,
+    or, when moving a booking, leave with the reason (`MoveServiceOff`)."""
     data = manager.dialog_data
+    if data.get(keys.RESCHEDULE_ID):
+        await _move_refused(manager, MoveServiceOff())
+        return
     for key in (keys.SERVICE_ID, keys.STAFF_ID, keys.PRESET_STAFF_ID, keys.DAY, keys.STARTS_AT):
         data.pop(key, None)
     set_notice(manager, translator(manager)("booking-service-gone"))
     await rewind_to(manager, BookingSG.service)
+
+
+async def _move_refused(manager: DialogManager, error: BookingError) -> None:
+    """The booking cannot be moved after all: back to its details, with the reason."""
+    await show_booking(
+        manager, manager.dialog_data[keys.RESCHEDULE_ID], await refusal_text(manager, error)
+    )
 
 
 async def on_back(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:

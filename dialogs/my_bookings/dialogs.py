@@ -89,4 +89,5 @@ def my_bookings_dialog() -> Dialog:
             state=MyBookingsSG.past,
             getter=getters.past,
         ),
+        on_start=handlers.open_from_start,
     )

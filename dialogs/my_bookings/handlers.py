@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.types import CallbackQuery
-from aiogram_dialog import DialogManager
+from aiogram_dialog import DialogManager, StartMode
 from aiogram_dialog.widgets.kbd import Button
 
 from db.models import Booking
-from db.services.booking import Actor, cancel_booking, changeable_booking, get_client_booking
+from db.services.booking import Actor, cancel_booking, get_client_booking, movable_booking
 from db.services.errors import BookingError, BookingNotFound
 from dialogs.booking import keys as booking_keys
 from dialogs.common import (
+    NOTICE,
     current_client,
     db_session,
     now,
@@ -44,10 +45,34 @@ async def _own_booking_id(manager: DialogManager, raw: str | int | None) -> int 
 async def on_booking(
     callback: CallbackQuery, widget: Any, manager: DialogManager, item: str
 ) -> None:
-    booking_id = await _own_booking_id(manager, item)
+    await _open_booking(manager, item)
+
+
+async def _open_booking(manager: DialogManager, raw: str | int | None) -> None:
+    booking_id = await _own_booking_id(manager, raw)
     if booking_id is not None:
         manager.dialog_data[keys.BOOKING_ID] = booking_id
         await manager.switch_to(MyBookingsSG.detail)
+
+
+async def show_booking(manager: DialogManager, booking_id: int, notice: str) -> None:
+    """The booking's details with a notice, in place of every open dialog."""
+    await manager.start(
+        MyBookingsSG.upcoming,
+        data={keys.BOOKING_ID: booking_id, NOTICE: notice},
+        mode=StartMode.RESET_STACK,
+    )
+
+
+async def open_from_start(start_data: object, manager: DialogManager) -> None:
+    """Opened by `show_booking`: the booking's details, or the list with the reason
+    when it is gone."""
+    if not isinstance(start_data, dict):
+        return
+    if isinstance(start_data.get(NOTICE), str):
+        set_notice(manager, start_data[NOTICE])
+    if keys.BOOKING_ID in start_data:
+        await _open_booking(manager, start_data[keys.BOOKING_ID])
 
 
 async def on_cancel(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -94,7 +119,7 @@ async def _movable(manager: DialogManager, booking_id: int) -> Booking:
     """The client's booking if they may still move it, else the booking service's
     refusal, so the client is not sent through the calendar in vain."""
     client = await current_client(manager)
-    return await changeable_booking(
+    return await movable_booking(
         db_session(manager), booking_id=booking_id, actor=Actor.client(client), now=now(manager)
     )
 

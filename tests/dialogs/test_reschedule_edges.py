@@ -1,0 +1,55 @@
+"""Moving a booking when something changed under it: the booking is moved or the
+client is told why not, back on its details; a move never becomes a new booking."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Booking, BookingStatus, Service
+from tests.conftest import FrozenClock
+from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
+from tests.dialogs.test_my_bookings import booked, open_booking
+from tests.factories import World, local
+
+
+async def switch_off(session: AsyncSession, model: type[Service], item_id: int) -> None:
+    await session.execute(update(model).where(model.id == item_id).values(active=False))
+    await session.commit()
+
+
+async def only_booking(session: AsyncSession, chat: Chat) -> Booking:
+    client = await client_of(session, chat.user_id)
+    assert client is not None
+    (booking,) = await bookings_of(session, client.id)
+    return booking
+
+
+async def test_a_booking_whose_service_is_off_is_not_moved_and_the_client_is_told(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await booked(session, chat, world, clock)
+    await open_booking(chat)
+    await switch_off(session, Service, world.service_id)
+    await chat.tap("🔁 .*")
+
+    assert "Эта услуга больше не оказывается" in chat.text and BUSINESS_PHONE in chat.text
+    assert "Статус: подтверждена" in chat.text  # still on the booking's details
+    booking = await only_booking(session, chat)
+    assert booking.starts_at == local(TOMORROW, "10:00")
+
+
+async def test_a_service_switched_off_during_a_move_never_makes_a_new_booking(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    booking_id = await booked(session, chat, world, clock)
+    await open_booking(chat)
+    await chat.tap("🔁 .*")
+    await switch_off(session, Service, world.service_id)
+    await chat.tap("25")
+
+    assert "Эта услуга больше не оказывается" in chat.text and BUSINESS_PHONE in chat.text
+    assert "Статус: подтверждена" in chat.text
+    booking = await only_booking(session, chat)
+    assert booking.id == booking_id and booking.status == BookingStatus.CONFIRMED
+    assert booking.starts_at == local(TOMORROW, "10:00")

@@ -1,0 +1,54 @@
+"""Who may move a booking whose service or staff member is no longer offered.
+
+The clock stands at Monday 2026-11-23 12:00 in Moscow; the world's staff work
+10–14 and 15–19 every day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Client, Service
+from db.services import errors
+from db.services.booking import Actor, movable_booking, reschedule_booking
+from tests import factories
+from tests.factories import ADMIN_ID, World, local, make_world
+
+DAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> World:
+    return await make_world(session)
+
+
+async def test_a_client_cannot_move_a_booking_whose_service_is_off(session, world, clock):
+    booking = await factories.book(session, world, starts_at=local(DAY, "10:00"), now=clock.now())
+    await session.execute(
+        update(Service).where(Service.id == world.service_id).values(active=False)
+    )
+    client = Actor.client(await session.get_one(Client, world.client_id))
+
+    with pytest.raises(errors.MoveServiceOff):
+        await movable_booking(session, booking_id=booking.id, actor=client, now=clock.now())
+    with pytest.raises(errors.MoveServiceOff):
+        await reschedule_booking(
+            session,
+            booking_id=booking.id,
+            actor=client,
+            starts_at=local(DAY, "16:00"),
+            now=clock.now(),
+        )
+    # The business may still arrange another time.
+    moved = await reschedule_booking(
+        session,
+        booking_id=booking.id,
+        actor=Actor.admin(ADMIN_ID),
+        starts_at=local(DAY, "16:00"),
+        now=clock.now(),
+    )
+    assert moved.starts_at == local(DAY, "16:00")
