@@ -31,13 +31,13 @@ from db.clock import Clock
 from db.models import Client
 from db.services.catalog import business_profile
 from db.services.clients import get_or_create_client
-from db.services.errors import BookingError, MoveServiceOff, PastCancelDeadline
+from db.services.errors import BookingError, MoveServiceOff, MoveStaffOff, PastCancelDeadline
 from dialogs.states import MainMenuSG
 from locales import Translator
 
 NOTICE = "notice"
 # Refusals only the business can help with: their text also gives its phone.
-CALL_US = (PastCancelDeadline, MoveServiceOff)
+CALL_US = (PastCancelDeadline, MoveServiceOff, MoveStaffOff)
 HISTORY = "history"
 
 _FLUENT_SCALARS = (str, int, float, Decimal)

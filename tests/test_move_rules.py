@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Client, Service
+from db.models import Client, Service, Staff
 from db.services import errors
 from db.services.booking import Actor, movable_booking, reschedule_booking
 from tests import factories
@@ -52,3 +52,27 @@ async def test_a_client_cannot_move_a_booking_whose_service_is_off(session, worl
         now=clock.now(),
     )
     assert moved.starts_at == local(DAY, "16:00")
+
+
+async def test_a_client_cannot_move_a_booking_whose_staff_member_is_off(session, world, clock):
+    booking = await factories.book(session, world, starts_at=local(DAY, "10:00"), now=clock.now())
+    await session.execute(update(Staff).where(Staff.id == world.staff_ids[0]).values(active=False))
+    client = Actor.client(await session.get_one(Client, world.client_id))
+
+    with pytest.raises(errors.MoveStaffOff):
+        await reschedule_booking(
+            session,
+            booking_id=booking.id,
+            actor=client,
+            starts_at=local(DAY, "16:00"),
+            now=clock.now(),
+        )
+    moved = await reschedule_booking(
+        session,
+        booking_id=booking.id,
+        actor=Actor.admin(ADMIN_ID),
+        starts_at=local(DAY, "16:00"),
+        staff_id=world.staff_ids[1],
+        now=clock.now(),
+    )
+    assert moved.staff_id == world.staff_ids[1]

@@ -62,6 +62,7 @@ from db.services.errors import (
     BookingNotFound,
     InvalidStart,
     MoveServiceOff,
+    MoveStaffOff,
     NotActive,
     NotAllowed,
     NotStarted,
@@ -346,12 +347,15 @@ async def movable_booking(
 ) -> Booking:
     """A booking the actor may move right now: `changeable_booking`, and for a
     client also still offered as booked. A client may not move a visit the business
-    no longer offers (`MoveServiceOff`); staff and admins may, to arrange it."""
+    no longer offers (`MoveServiceOff`, `MoveStaffOff`); staff and admins may, to
+    arrange it."""
     booking = await changeable_booking(session, booking_id=booking_id, actor=actor, now=now)
     if actor.is_client:
         service = await session.get_one(Service, booking.service_id)
         if not service.active:
             raise MoveServiceOff
+        if not await session.scalar(select(_staff_does_service(booking.staff_id, service.id))):
+            raise MoveStaffOff
     return booking
 
 

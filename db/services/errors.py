@@ -75,6 +75,13 @@ class MoveServiceOff(BookingError):
     code = "move-service-off"
 
 
+class MoveStaffOff(BookingError):
+    """A client cannot move a booking whose staff member is switched off or no longer
+    does its service: as with `MoveServiceOff`, only the business can."""
+
+    code = "move-staff-off"
+
+
 class TooManyUpcoming(BookingError):
     code = "too-many"
 

@@ -30,6 +30,7 @@ from db.services.errors import (
     BookingError,
     InvalidStart,
     MoveServiceOff,
+    MoveStaffOff,
     OutsideWorkingHours,
     ServiceUnavailable,
     SlotTaken,
@@ -86,8 +87,8 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
         data[keys.RESCHEDULE_ID] = reschedule_id
         data[keys.SERVICE_ID] = service_id
         data[keys.STAFF_ID] = staff_id
-        if await get_active_service(db_session(manager), service_id) is None:
-            await _choice_gone(manager)
+        if problem := await _choice_problem(manager):
+            await _choice_gone(manager, problem)
             return
         await manager.switch_to(BookingSG.day)
         return
@@ -109,12 +110,28 @@ async def _does_service(manager: DialogManager, staff_id: int, service_id: int) 
     return any(member.id == staff_id for member in members)
 
 
-async def _choice_gone(manager: DialogManager) -> None:
-    """The service or staff member was switched off meanwhile: start the choice again,
-    or, when moving a booking, leave with the reason (`MoveServiceOff`)."""
+async def _choice_problem(manager: DialogManager) -> type[BookingError] | None:
+    """`ServiceUnavailable` or `StaffUnavailable` when the service or the staff
+    member chosen is no longer offered (switched off, or no longer linked)."""
+    data = manager.dialog_data
+    service_id = data.get(keys.SERVICE_ID)
+    if not service_id or await get_active_service(db_session(manager), service_id) is None:
+        return ServiceUnavailable
+    staff_id = data.get(keys.STAFF_ID)
+    if staff_id is not None and not await _does_service(manager, staff_id, service_id):
+        return StaffUnavailable
+    return None
+
+
+async def _choice_gone(
+    manager: DialogManager, problem: type[BookingError] = ServiceUnavailable
+) -> None:
+    """The service or staff member was switched off meanwhile (`problem`): start the
+    choice again, or, when moving a booking, leave with the reason."""
     data = manager.dialog_data
     if data.get(keys.RESCHEDULE_ID):
-        await _move_refused(manager, MoveServiceOff())
+        refusal = MoveStaffOff() if problem is StaffUnavailable else MoveServiceOff()
+        await _move_refused(manager, refusal)
         return
     for key in (keys.SERVICE_ID, keys.STAFF_ID, keys.PRESET_STAFF_ID, keys.DAY, keys.STARTS_AT):
         data.pop(key, None)

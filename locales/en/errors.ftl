@@ -11,6 +11,7 @@ booking-error-not-found = This booking no longer exists. Please open your bookin
 booking-error-service-off = This service is not available right now. Please choose another one.
 booking-error-staff-off = This specialist is not available for this service. Please choose another one.
 booking-error-move-service-off = This service is no longer offered, so this booking cannot be moved online. Please call us to arrange another time.
+booking-error-move-staff-off = This specialist no longer takes these bookings, so this booking cannot be moved online. Please call us to arrange another time.
 booking-error-too-many = You already have as many upcoming bookings as we allow. Cancel one to book a new one.
 booking-error-not-active = This booking is already cancelled or finished, so it cannot be changed.
 booking-error-not-allowed = You cannot do this.

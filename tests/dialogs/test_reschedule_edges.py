@@ -6,14 +6,14 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Booking, BookingStatus, Service
+from db.models import Booking, BookingStatus, Service, Staff
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
 from tests.dialogs.test_my_bookings import booked, open_booking
 from tests.factories import World, local
 
 
-async def switch_off(session: AsyncSession, model: type[Service], item_id: int) -> None:
+async def switch_off(session: AsyncSession, model: type[Service | Staff], item_id: int) -> None:
     await session.execute(update(model).where(model.id == item_id).values(active=False))
     await session.commit()
 
@@ -52,4 +52,18 @@ async def test_a_service_switched_off_during_a_move_never_makes_a_new_booking(
     assert "Статус: подтверждена" in chat.text
     booking = await only_booking(session, chat)
     assert booking.id == booking_id and booking.status == BookingStatus.CONFIRMED
+    assert booking.starts_at == local(TOMORROW, "10:00")
+
+
+async def test_a_booking_whose_staff_member_is_off_is_not_moved_and_the_client_is_told(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await booked(session, chat, world, clock)
+    await open_booking(chat)
+    await switch_off(session, Staff, world.staff_ids[0])
+    await chat.tap("🔁 .*")
+
+    assert "Этот мастер больше не принимает" in chat.text and BUSINESS_PHONE in chat.text
+    assert "Статус: подтверждена" in chat.text
+    booking = await only_booking(session, chat)
     assert booking.starts_at == local(TOMORROW, "10:00")
