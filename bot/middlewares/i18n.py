@@ -71,6 +71,11 @@ class LocaleCache:
             self._store(user_id, locale, now)
         return locale
 
+    def known(self, user_id: int) -> str | None:
+        """The saved locale if this process has it fresh, else None; never a query."""
+        entry = self._entries.get(user_id)
+        return entry[1] if entry is not None and entry[0] > self.clock() else None
+
     def forget(self, user_ids: Iterable[int]) -> None:
         self._generation += 1
         for user_id in user_ids:
@@ -130,9 +135,10 @@ def _forget_changed_client(
 class I18nMiddleware(BaseMiddleware):
     """The client's saved choice wins, then Telegram's language, then the default."""
 
-    def __init__(self, default_locale: str, cache: LocaleCache | None = None) -> None:
+    def __init__(self, default_locale: str, cache: LocaleCache) -> None:
+        """`cache` is the dispatcher's, shared with the throttle's notice."""
         self.default_locale = default_locale
-        self.cache = cache or LocaleCache()
+        self.cache = cache
 
     async def __call__(
         self,

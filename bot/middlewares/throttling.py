@@ -22,6 +22,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram_dialog.api.entities import DialogUpdate
 
+from bot.middlewares.i18n import LocaleCache
 from locales import get_translator, pick_locale
 
 log = logging.getLogger(__name__)
@@ -135,20 +136,25 @@ class ThrottlingMiddleware(BaseMiddleware):
         verdict = self.buckets.take(user.id)
         if verdict is Verdict.ALLOW:
             return await handler(event, data)
+        notice = self._notice(user, data.get("locale_cache")) if verdict is Verdict.WARN else None
         try:
-            await self._refuse(data["bot"], event, user, data.get("event_chat"), verdict)
+            await self._refuse(data["bot"], event, data.get("event_chat"), notice)
         except TelegramAPIError as error:
             # Never wait or retry for a flooder; the next allowed update works normally.
             log.info("Throttle notice to user %s failed: %s", user.id, error)
         return None
 
+    def _notice(self, user: User, cache: LocaleCache | None) -> str:
+        """In the client's saved language when the language middleware's cache knows it
+        (a flooder was served a moment ago), else in Telegram's: the throttle runs
+        before the database session and never queries."""
+        saved = cache.known(user.id) if cache is not None else None
+        locale = pick_locale(saved, user.language_code, default=self.default_locale)
+        return get_translator(locale)("throttle-slow-down")
+
     async def _refuse(
-        self, bot: Bot, update: Update, user: User, chat: Chat | None, verdict: Verdict
+        self, bot: Bot, update: Update, chat: Chat | None, notice: str | None
     ) -> None:
-        notice = None
-        if verdict is Verdict.WARN:
-            locale = pick_locale(user.language_code, default=self.default_locale)
-            notice = get_translator(locale)("throttle-slow-down")
         if update.callback_query is not None:
             await bot.answer_callback_query(update.callback_query.id, text=notice)
         elif notice is not None and chat is not None and chat.type == "private":
