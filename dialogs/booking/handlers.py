@@ -320,14 +320,13 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
         set_notice(manager, i18n(error.i18n_key))
         await rewind_to(manager, BookingSG.time)
         return
-    except CHOICE_PROBLEMS:
-        if data.get(keys.RESCHEDULE_ID):
-            set_notice(manager, i18n("booking-service-gone"))
-            return
-        await _choice_gone(manager)
-        return
     except BookingError as error:
-        set_notice(manager, await refusal_text(manager, error))
+        if data.get(keys.RESCHEDULE_ID):  # cancelled meanwhile, too late now, …
+            await _move_refused(manager, error)
+        elif isinstance(error, CHOICE_PROBLEMS):
+            await _choice_gone(manager)
+        else:
+            set_notice(manager, await refusal_text(manager, error))
         return
     data[keys.BOOKING_ID] = booking.id
     await _send_calendar_file(manager, await _view(manager, booking, client))

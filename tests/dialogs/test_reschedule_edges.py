@@ -4,9 +4,10 @@ client is told why not, back on its details; a move never becomes a new booking.
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Booking, BookingStatus, Service, Staff
+from db.services.booking import Actor, cancel_booking
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
 from tests.dialogs.test_my_bookings import booked, open_booking
@@ -64,6 +65,48 @@ async def test_a_booking_whose_staff_member_is_off_is_not_moved_and_the_client_i
     await chat.tap("🔁 .*")
 
     assert "Этот мастер больше не принимает" in chat.text and BUSINESS_PHONE in chat.text
+    assert "Статус: подтверждена" in chat.text
+    booking = await only_booking(session, chat)
+    assert booking.starts_at == local(TOMORROW, "10:00")
+
+
+async def move_to_the_confirm_screen(chat: Chat) -> None:
+    await open_booking(chat)
+    await chat.tap("🔁 .*")
+    await chat.tap("25")
+    await chat.tap("16:00")
+    assert "Перенести запись?" in chat.text
+
+
+async def test_a_move_of_a_booking_cancelled_meanwhile_ends_on_its_details(
+    chat: Chat,
+    session: AsyncSession,
+    world: World,
+    clock: FrozenClock,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    booking_id = await booked(session, chat, world, clock)
+    await move_to_the_confirm_screen(chat)
+    async with sessionmaker() as staff_session:
+        await cancel_booking(
+            staff_session, booking_id=booking_id, actor=Actor.system(), now=clock.now()
+        )
+        await staff_session.commit()
+    await chat.tap("✅ .*")
+
+    assert "Эта запись уже отменена" in chat.text and "Статус: отменена" in chat.text
+    assert not any(button.startswith("✅") for button in chat.buttons())
+
+
+async def test_a_move_past_the_deadline_ends_on_the_details_with_the_phone(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await booked(session, chat, world, clock)
+    await move_to_the_confirm_screen(chat)
+    clock.set(local(TOMORROW, "09:00"))  # the deadline is two hours before the visit
+    await chat.tap("✅ .*")
+
+    assert "уже поздно" in chat.text and BUSINESS_PHONE in chat.text
     assert "Статус: подтверждена" in chat.text
     booking = await only_booking(session, chat)
     assert booking.starts_at == local(TOMORROW, "10:00")
