@@ -23,7 +23,7 @@ from aiogram_dialog.widgets.kbd import Start
 from aiogram_dialog.widgets.text import Text
 from babel import Locale
 from babel.dates import format_date, format_time, get_day_names
-from babel.numbers import format_currency
+from babel.numbers import format_decimal, get_currency_symbol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -33,7 +33,7 @@ from db.services.catalog import business_profile
 from db.services.clients import get_or_create_client
 from db.services.errors import BookingError, MoveServiceOff, MoveStaffOff, PastCancelDeadline
 from dialogs.states import MainMenuSG
-from locales import Translator
+from locales import SUPPORTED_LOCALES, Translator
 
 NOTICE = "notice"
 # Refusals only the business can help with: their text also gives its phone.
@@ -169,13 +169,25 @@ def _format_clock(wall: time, locale: str) -> str:
     return format_time(wall, "short", locale=locale)
 
 
+def _currency_symbol(currency: str, locale: str) -> str:
+    """The locale's symbol for the currency. Where the locale knows only the ISO code
+    (English CLDR writes rubles "RUB1,500"), the symbol of another language the bot
+    speaks: "₽1,500" reads naturally, as "€1,500" does."""
+    for candidate in (locale, *SUPPORTED_LOCALES):
+        symbol = get_currency_symbol(currency, candidate)
+        if symbol != currency:
+            return symbol
+    return currency
+
+
 @lru_cache(maxsize=_REMEMBERED)
 def _format_price(amount: Decimal, currency: str, locale: str) -> str:
     """The locale's currency format, without kopecks/cents when there are none."""
     pattern = Locale.parse(locale).currency_formats["standard"].pattern
     if amount == amount.to_integral_value():
         pattern = pattern.replace(".00", "")
-    return format_currency(amount, currency, format=pattern, locale=locale, currency_digits=False)
+    pattern = pattern.replace("¤", f"'{_currency_symbol(currency, locale)}'")
+    return format_decimal(amount, format=pattern, locale=locale)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ LANGUAGES = {
         "confirm": "✅ Confirm",
         "done": "You are booked",
         "when": "Tuesday, 24 November, 10:00 AM",
-        "price": "RUB1,500",
+        "price": "₽1,500",
     },
 }
 
