@@ -1,4 +1,5 @@
-"""Who may move a booking whose service or staff member is no longer offered.
+"""Moving a booking: who may move one no longer offered as booked, and the
+calendar a move browses.
 
 The clock stands at Monday 2026-11-23 12:00 in Moscow; the world's staff work
 10–14 and 15–19 every day.
@@ -6,7 +7,7 @@ The clock stands at Monday 2026-11-23 12:00 in Moscow; the world's staff work
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 from sqlalchemy import update
@@ -15,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Client, Service, Staff
 from db.services import errors
 from db.services.booking import Actor, movable_booking, reschedule_booking
+from db.services.calendar import free_days_for, free_times_for
 from tests import factories
-from tests.factories import ADMIN_ID, World, local, make_world
+from tests.factories import ADMIN_ID, World, local, make_staff, make_world
 
 DAY = date(2026, 11, 25)
 
@@ -76,3 +78,22 @@ async def test_a_client_cannot_move_a_booking_whose_staff_member_is_off(session,
         now=clock.now(),
     )
     assert moved.staff_id == world.staff_ids[1]
+
+
+async def test_the_calendar_offers_a_moved_booking_its_own_time(session, world, clock):
+    # One free hour on DAY, taken by the booking being moved.
+    hours = {DAY.weekday(): [(time(10), time(11))]}
+    short = await make_staff(session, name="Short", service_ids=[world.service_id], hours=hours)
+    booking = await factories.book(
+        session, world, staff_id=short.id, starts_at=local(DAY, "10:00"), now=clock.now()
+    )
+    await session.commit()
+    search = {"service_id": world.service_id, "staff_id": short.id, "now": clock.now()}
+
+    assert await free_days_for(session, first=DAY, last=DAY, **search) == []
+    assert await free_days_for(
+        session, first=DAY, last=DAY, exclude_booking_id=booking.id, **search
+    ) == [DAY]
+    assert await free_times_for(session, day=DAY, exclude_booking_id=booking.id, **search) == [
+        local(DAY, "10:00")
+    ]

@@ -372,8 +372,10 @@ async def free_days_for(
     first: date,
     last: date,
     now: datetime,
+    exclude_booking_id: int | None = None,
 ) -> list[date]:
     """Local days in [first, last] with a free start; `staff_id` None means anyone.
+    `exclude_booking_id`: the booking being moved, which frees its own time.
 
     Bookings are read in rounds of staff (1, 1, 2, 4, 8, … in their stable
     order), each only for the days still open: in a typical month the first
@@ -392,7 +394,7 @@ async def free_days_for(
     undecided = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     free: set[date] = set()
     for batch in _rounds(hours):
-        free.update(await _offered_days(session, rules, batch, undecided))
+        free.update(await _offered_days(session, rules, batch, undecided, exclude_booking_id))
         undecided = [day for day in undecided if day not in free]
         if not undecided:
             break
@@ -409,7 +411,11 @@ def _rounds(staff: list[_Hours]) -> Iterator[list[_Hours]]:
 
 
 async def _offered_days(
-    session: AsyncSession, rules: SlotRules, staff: list[_Hours], days: list[date]
+    session: AsyncSession,
+    rules: SlotRules,
+    staff: list[_Hours],
+    days: list[date],
+    exclude_booking_id: int | None,
 ) -> list[date]:
     """Those of `days` on which one of `staff` has a free start."""
     working = {}
@@ -420,7 +426,7 @@ async def _offered_days(
     if not wanted:
         return []
     ids = [staff_id for staff_id, member_days in working.items() if member_days]
-    busy = await _busy(session, ids, wanted, rules.zone)
+    busy = await _busy(session, ids, wanted, rules.zone, exclude_booking_id)
     calendars = [member.with_busy(busy[member.staff_id]) for member in staff]
     return free_days_among(calendars, rules, wanted)
 
@@ -432,15 +438,18 @@ async def free_times_for(
     staff_id: int | None,
     day: date,
     now: datetime,
+    exclude_booking_id: int | None = None,
 ) -> list[datetime]:
-    """Free starts (UTC, sorted) on a local day; `staff_id` None means anyone."""
+    """Free starts (UTC, sorted) on a local day; `staff_id` None means anyone.
+    `exclude_booking_id`: the booking being moved, which frees its own time."""
     found = await _search(session, service_id, staff_id, now)
     if found is None:
         return []
     rules, staff = found
     if not rules.today <= day <= rules.last_day:
         return []
-    busy = await _busy(session, [member.id for member in staff], [day], rules.zone)
+    ids = [member.id for member in staff]
+    busy = await _busy(session, ids, [day], rules.zone, exclude_booking_id)
     calendars = [_Hours.of(member, day, day).with_busy(busy[member.id]) for member in staff]
     if staff_id is not None:
         return free_starts(calendars[0], rules, day)
@@ -681,12 +690,17 @@ async def _calendars(
 
 
 async def _busy(
-    session: AsyncSession, ids: list[int], days: Sequence[date], zone: ZoneInfo
+    session: AsyncSession,
+    ids: list[int],
+    days: Sequence[date],
+    zone: ZoneInfo,
+    exclude_booking_id: int | None,
 ) -> dict[int, list[tuple[int, int]]]:
-    """Active bookings as epoch-second spans by staff id, for the local `days`
-    (sorted) only: the last rounds of a month ask for a few scattered days."""
+    """Active bookings but `exclude_booking_id` as epoch-second spans by staff id,
+    for the local `days` (sorted) only: the last rounds of a month ask for a few
+    scattered days."""
     stretches = _stretches(days)
-    parameters: dict[str, Any] = {"ids": ids, "exclude": NO_BOOKING}
+    parameters: dict[str, Any] = {"ids": ids, "exclude": exclude_booking_id or NO_BOOKING}
     for n, (first, last) in enumerate(stretches):
         parameters |= _window_parameters(first, last, zone, str(n))
     rows = await session.execute(_busy_statement(len(stretches)), parameters)

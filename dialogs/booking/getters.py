@@ -106,6 +106,7 @@ async def days(
             first=rules.today,
             last=rules.last_day,
             now=now,
+            exclude_booking_id=data.get(keys.RESCHEDULE_ID),
         )
         first_month, last_month = _month_start(rules.today), _month_start(rules.last_day)
         wanted = data.get(keys.MONTH) or (free[0].isoformat() if free else None)
@@ -130,7 +131,8 @@ FREE_TIMES_THIS_UPDATE = "booking_free_times"  # in middleware data, see `free_t
 async def free_times(
     manager: DialogManager, session: AsyncSession, now: datetime
 ) -> list[datetime]:
-    """Free starts on the chosen day: what the grid shows and what a tap is checked against.
+    """Free starts on the chosen day: what the grid shows and what a tap is checked
+    against. A booking being moved leaves its own time free.
 
     Kept for the rest of the update (a tap on a day checks them, then the time grid
     shows them): loading them is a query and the engine's work over the day.
@@ -148,6 +150,7 @@ async def free_times(
             staff_id=data.get(keys.STAFF_ID),
             day=date.fromisoformat(data[keys.DAY]),
             now=now,
+            exclude_booking_id=data.get(keys.RESCHEDULE_ID),
         )
     return known[choice]
 

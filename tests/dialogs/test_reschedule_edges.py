@@ -110,3 +110,19 @@ async def test_a_move_past_the_deadline_ends_on_the_details_with_the_phone(
     assert "Статус: подтверждена" in chat.text
     booking = await only_booking(session, chat)
     assert booking.starts_at == local(TOMORROW, "10:00")
+
+
+async def test_a_booking_moves_to_a_time_overlapping_its_own(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    booking_id = await booked(session, chat, world, clock)  # 10:00–11:00
+    await open_booking(chat)
+    await chat.tap("🔁 .*")
+    await chat.tap(str(TOMORROW.day))
+    assert {"10:00", "10:15", "10:30", "10:45"} <= set(chat.buttons())
+    await chat.tap("10:30")
+    await chat.tap("✅ .*")
+
+    assert "Запись перенесена" in chat.text
+    booking = await only_booking(session, chat)
+    assert booking.id == booking_id and booking.starts_at == local(TOMORROW, "10:30")
