@@ -41,10 +41,17 @@ CALL_US = (PastCancelDeadline, MoveServiceOff, MoveStaffOff)
 HISTORY = "history"
 
 _FLUENT_SCALARS = (str, int, float, Decimal)
+# Stands in for an empty value while a text is put together, so that a line made of
+# nothing but an empty value (no address, no contacts) can be told from a blank
+# line the translator wrote, and dropped.
+_EMPTY = "\x00"
 
 
 class I18nText(Text):
-    """A string from locales/; its Fluent arguments are the window's scalar data."""
+    """A string from locales/; its Fluent arguments are the window's scalar data.
+
+    A line holding only a value that is empty is left out: Fluent cannot drop it.
+    """
 
     def __init__(self, key: str, when: WhenCondition = None) -> None:
         super().__init__(when=when)
@@ -52,11 +59,15 @@ class I18nText(Text):
 
     async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
         args = {
-            name: value
+            name: (value or _EMPTY) if isinstance(value, str) else value
             for name, value in data.items()
             if isinstance(value, _FLUENT_SCALARS) and not isinstance(value, bool)
         }
-        return translator(manager)(self.key, **args)
+        text = translator(manager)(self.key, **args)
+        if _EMPTY not in text:
+            return text
+        lines = (line for line in text.split("\n") if line != _EMPTY)
+        return "\n".join(lines).replace(_EMPTY, "")
 
 
 class Notice(Text):
@@ -273,6 +284,7 @@ async def refusal_text(manager: DialogManager, error: BookingError) -> str:
 def optional_lines(i18n: Translator, *lines: tuple[str, str | None]) -> str:
     """ "Address: …", "Comment: …" for the values that are set, one per line.
 
-    Fluent cannot drop a line whose value is empty, so the window gets the block.
+    Fluent cannot drop a line whose value is empty, so the window gets the block
+    (and `I18nText` drops its line when no value is set).
     """
     return "\n".join(i18n(key, value=value) for key, value in lines if value)
