@@ -71,11 +71,16 @@ async def _choice(manager: DialogManager, session: AsyncSession) -> dict[str, An
     i18n: Translator = manager.middleware_data["i18n"]
     data = manager.dialog_data
     service = await get_active_service(session, data.get(keys.SERVICE_ID))
-    member = await get_active_staff(session, data.get(keys.STAFF_ID))
+    staff_id = data.get(keys.STAFF_ID)
+    member = await get_active_staff(session, staff_id)
+    if member is not None:
+        staff_name = member.name
+    else:  # a staff member chosen but switched off since is not "any available"
+        staff_name = i18n("booking-any-staff" if staff_id is None else "booking-staff-off")
     return {
         "service": service.name if service else "",
         "duration": duration_text(i18n, service.duration_minutes) if service else "",
-        "staff_name": member.name if member else i18n("booking-any-staff"),
+        "staff_name": staff_name,
     }
 
 

@@ -61,7 +61,7 @@ from dialogs.states import BookingSG
 COMMENT_MAX_LENGTH = 500
 # Refusals that mean "pick another time": the grid comes back fresh.
 TIME_PROBLEMS = (SlotTaken, TooSoon, TooFarAhead, OutsideWorkingHours, InvalidStart)
-# Refusals that mean "this choice is gone": back to the list of services.
+# Refusals that mean "this choice is gone": back to the staff or the services.
 CHOICE_PROBLEMS = (ServiceUnavailable, StaffUnavailable)
 
 
@@ -126,15 +126,21 @@ async def _choice_problem(manager: DialogManager) -> type[BookingError] | None:
 async def _choice_gone(
     manager: DialogManager, problem: type[BookingError] = ServiceUnavailable
 ) -> None:
-    """The service or staff member was switched off meanwhile (`problem`): start the
-    choice again, or, when moving a booking, leave with the reason."""
+    """The service or staff member was switched off meanwhile (`problem`): choose
+    again from the staff (or the services), or, when moving a booking, leave with
+    the reason."""
     data = manager.dialog_data
     if data.get(keys.RESCHEDULE_ID):
         refusal = MoveStaffOff() if problem is StaffUnavailable else MoveServiceOff()
         await _move_refused(manager, refusal)
         return
-    for key in (keys.SERVICE_ID, keys.STAFF_ID, keys.PRESET_STAFF_ID, keys.DAY, keys.STARTS_AT):
+    for key in (keys.STAFF_ID, keys.PRESET_STAFF_ID, keys.DAY, keys.STARTS_AT):
         data.pop(key, None)
+    if problem is StaffUnavailable:
+        set_notice(manager, translator(manager)("booking-staff-gone"))
+        await rewind_to(manager, BookingSG.staff)
+        return
+    data.pop(keys.SERVICE_ID, None)
     set_notice(manager, translator(manager)("booking-service-gone"))
     await rewind_to(manager, BookingSG.service)
 
@@ -193,8 +199,8 @@ async def on_month(
 
 async def on_day(callback: CallbackQuery, widget: Any, manager: DialogManager, day: date) -> None:
     data = manager.dialog_data
-    if await get_active_service(db_session(manager), data.get(keys.SERVICE_ID)) is None:
-        await _choice_gone(manager)
+    if problem := await _choice_problem(manager):
+        await _choice_gone(manager, problem)
         return
     data[keys.DAY] = day.isoformat()
     if not await free_times(manager, db_session(manager), now(manager)):
@@ -211,6 +217,9 @@ async def on_time(
         starts_at = datetime.fromisoformat(item_id)
     except ValueError:
         starts_at = None
+    if problem := await _choice_problem(manager):
+        await _choice_gone(manager, problem)
+        return
     offered = await free_times(manager, db_session(manager), now(manager))
     if starts_at is None or starts_at not in offered:
         set_notice(manager, translator(manager)("booking-error-slot-taken"))
@@ -324,7 +333,7 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
         if data.get(keys.RESCHEDULE_ID):  # cancelled meanwhile, too late now, …
             await _move_refused(manager, error)
         elif isinstance(error, CHOICE_PROBLEMS):
-            await _choice_gone(manager)
+            await _choice_gone(manager, type(error))
         else:
             set_notice(manager, await refusal_text(manager, error))
         return
