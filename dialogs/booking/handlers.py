@@ -20,6 +20,7 @@ from db.services.booking import (
     reschedule_booking,
 )
 from db.services.catalog import (
+    active_services,
     business_profile,
     get_active_service,
     get_active_staff,
@@ -80,8 +81,12 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
     staff_id = parse_id(start_data.get(keys.STAFF_ID))
     reschedule_id = parse_id(start_data.get(keys.RESCHEDULE_ID))
     if service_id is None:
-        if staff_id is not None:
+        if staff_id is None:
+            return
+        if await active_services(db_session(manager), staff_id=staff_id):
             data[keys.PRESET_STAFF_ID] = staff_id
+        else:  # unknown, switched off, or doing nothing offered: all services instead
+            set_notice(manager, translator(manager)("booking-staff-gone"))
         return
     if reschedule_id is not None:
         data[keys.RESCHEDULE_ID] = reschedule_id

@@ -1,5 +1,5 @@
-"""A staff member switched off while a client is booking with them: the client is
-told and chooses again from the staff, never shown them as "any available"."""
+"""A staff member switched off while a client is booking with them (or linked to):
+the client is told and chooses again, never shown them as "any available"."""
 
 from __future__ import annotations
 
@@ -50,3 +50,14 @@ async def test_the_confirm_screen_never_calls_a_switched_off_staff_member_any_av
     await chat.tap("✅ .*")
     assert STAFF_GONE in chat.text and "К кому вас записать?" in chat.text
     assert await bookings_of(session, client.id) == []
+
+
+async def test_a_link_to_an_unknown_or_switched_off_staff_member_lists_every_service(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    await switch_off_staff(session, world.staff_ids[1])
+    for payload in ("staff_999", f"staff_{world.staff_ids[1]}"):
+        await chat.send(f"/start {payload}")
+        assert STAFF_GONE in chat.text and "Выберите услугу" in chat.text
+        assert any(button.startswith("Haircut · ") for button in chat.buttons())
+        assert any(button.startswith("Colouring · ") for button in chat.buttons())
