@@ -9,12 +9,18 @@ from dialogs.states import MainMenuSG
 
 
 async def open_main_menu(manager: DialogManager, *, notice: str | None = None) -> None:
-    """The menu as a fresh message, with every older dialog dropped."""
+    """The menu as a fresh message, with every older dialog dropped.
+
+    A prompt with a reply keyboard (the phone step) is deleted, which takes its
+    keyboard away: left in the chat, its keyboard would cost a "..." message of
+    its own (aiogram-dialog's way to remove one).
+    """
+    prompt_up = manager.current_stack().last_reply_keyboard
     await manager.start(
         MainMenuSG.main,
         data={NOTICE: notice} if notice else None,
         mode=StartMode.RESET_STACK,
-        show_mode=ShowMode.SEND,
+        show_mode=ShowMode.DELETE_AND_SEND if prompt_up else ShowMode.SEND,
     )
 
 

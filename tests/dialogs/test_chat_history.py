@@ -1,0 +1,50 @@
+"""What stays in the chat: the messages Telegram keeps after the dialogs moved on."""
+
+from __future__ import annotations
+
+import pytest
+from aiogram import Dispatcher
+from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.factory import create_dispatcher
+from bot.middlewares.throttling import ThrottlingMiddleware
+from tests.conftest import FrozenClock
+from tests.dialogs.conftest import TOKEN
+from tests.dialogs.telegram_chat import ChatView, TelegramChat
+from tests.factories import World
+
+
+@pytest.fixture
+def live_chat(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FrozenClock, world: World
+) -> TelegramChat:
+    dp: Dispatcher = create_dispatcher(
+        Settings(bot_token=TOKEN, default_locale="en"),
+        sessionmaker,
+        storage=JsonMemoryStorage(),
+        clock=clock,
+        throttling=ThrottlingMiddleware(burst=10_000, rate=10_000.0),
+    )
+    return TelegramChat(dp, ChatView(now=clock.now), user_id=77, language="en")
+
+
+async def up_to_the_phone_step(chat: TelegramChat) -> None:
+    await chat.send("/start")
+    for button in ("📅 .*", "Haircut · .*", "Staff 1", "24", "10:00.AM"):
+        await chat.tap(button)
+    assert chat.reply_keyboard_up  # the share-contact keyboard
+
+
+async def test_cancel_on_the_phone_step_takes_the_keyboard_away_without_a_stray_message(
+    live_chat: TelegramChat,
+) -> None:
+    await up_to_the_phone_step(live_chat)
+
+    await live_chat.send("/cancel")
+
+    assert not live_chat.reply_keyboard_up
+    assert "..." not in live_chat.texts
+    assert "Cancelled. Here is the menu." in live_chat.texts[-1]
+
