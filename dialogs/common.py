@@ -156,9 +156,13 @@ def _state_named(manager: DialogManager, name: str) -> State:
     raise LookupError(name)
 
 
-def menu_button() -> Start:
+def menu_button(show_mode: ShowMode | None = None) -> Start:
     return Start(
-        I18nText("button-menu"), id="to_menu", state=MainMenuSG.main, mode=StartMode.RESET_STACK
+        I18nText("button-menu"),
+        id="to_menu",
+        state=MainMenuSG.main,
+        mode=StartMode.RESET_STACK,
+        show_mode=show_mode,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from operator import itemgetter
 
 from aiogram import F
-from aiogram_dialog import Dialog, StartMode, Window
+from aiogram_dialog import Dialog, ShowMode, StartMode, Window
 from aiogram_dialog.widgets.input import MessageInput
 from aiogram_dialog.widgets.kbd import (
     Button,
@@ -139,6 +139,7 @@ def booking_dialog() -> Dialog:
             state=BookingSG.confirm,
             getter=getters.confirm,
         ),
+        # Whatever comes next is a new message: the confirmation stays in the chat.
         Window(
             Notice(),
             I18nText("booking-done", when=~F["rescheduling"] & ~F["pending"]),
@@ -149,8 +150,9 @@ def booking_dialog() -> Dialog:
                 id="to_my_bookings",
                 state=MyBookingsSG.upcoming,
                 mode=StartMode.RESET_STACK,
+                show_mode=ShowMode.SEND,
             ),
-            menu_button(),
+            menu_button(ShowMode.SEND),
             unexpected_input(),
             state=BookingSG.done,
             getter=getters.done,

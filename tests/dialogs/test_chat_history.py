@@ -48,3 +48,16 @@ async def test_cancel_on_the_phone_step_takes_the_keyboard_away_without_a_stray_
     assert "..." not in live_chat.texts
     assert "Cancelled. Here is the menu." in live_chat.texts[-1]
 
+
+async def test_the_booking_confirmation_stays_in_the_chat_after_the_menu_opens(
+    live_chat: TelegramChat,
+) -> None:
+    await up_to_the_phone_step(live_chat)
+    await live_chat.send("8 916 123-45-67")
+    await live_chat.tap("✅ Confirm")
+    assert "You are booked" in live_chat.texts[-1]
+
+    await live_chat.tap("☰ Menu")
+
+    assert any("You are booked" in text for text in live_chat.texts[:-1])
+    assert "You are booked" not in live_chat.texts[-1]  # the menu came as a new message
