@@ -217,6 +217,10 @@ class Formatter:
         """ "Tuesday, 24 November"."""
         return _format_date(day, "EEEE, d MMMM", self.locale)
 
+    def day_of_year(self, day: date) -> str:
+        """ "24 November 2025": for a day that may be in another year."""
+        return _format_date(day, "d MMMM y", self.locale)
+
     def day_short(self, day: date) -> str:
         """ "Tue, 24 Nov"."""
         return _format_date(day, "EEE, d MMM", self.locale)

@@ -30,7 +30,7 @@ async def stored_data(
         "client_name": data.name or unknown,
         "phone": data.phone or unknown,
         "language": i18n(f"language-{data.locale}") if data.locale else unknown,
-        "since": fmt.day(fmt.local(data.created_at).date()),
+        "since": fmt.day_of_year(fmt.local(data.created_at).date()),
         "total": data.bookings_total,
         "upcoming": data.bookings_upcoming,
     }

@@ -60,12 +60,15 @@ async def test_a_client_sees_and_erases_their_data(
         now=clock.now(),
     )
     client_id, past_id, upcoming_id = client.id, past.id, upcoming.id
+    client_created = client.created_at
     await session.commit()
     clock.set(local(TOMORROW.replace(day=25), "12:00"))
 
     await chat.send("/start")
     await chat.tap("🔒 .*")
     assert "Ivan Petrov" in chat.text and "+79161234567" in chat.text
+    since = next(line for line in chat.text.splitlines() if line.startswith("С нами с:"))
+    assert since.endswith(str(client_created.year))  # a client of years ago sees the year
     await chat.tap("🗑 .*")
     assert "1 предстоящая запись будет отменена" in chat.text
     await chat.tap("Да, удалить")
