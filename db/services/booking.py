@@ -85,6 +85,7 @@ __all__ = [
     "booking_details",
     "cancel_booking",
     "changeable_booking",
+    "check_booking_limit",
     "complete_booking",
     "confirm_booking",
     "create_booking",
@@ -381,6 +382,26 @@ async def _audit(
 # --- changes -------------------------------------------------------------------------
 
 
+def _check_limit(upcoming: int, limit: int) -> None:
+    """A client may hold at most `limit` (`max_upcoming_per_client`) upcoming bookings."""
+    if upcoming >= limit:
+        raise TooManyUpcoming
+
+
+async def check_booking_limit(session: AsyncSession, *, client_id: int, now: datetime) -> None:
+    """Refuse (`TooManyUpcoming`) a client already at the limit before they choose a
+    visit in vain. `create_booking` checks again: bookings may be made meanwhile."""
+    business = await get_business(session)
+    upcoming = await session.scalar(
+        select(func.count(Booking.id)).where(
+            Booking.client_id == client_id,
+            Booking.starts_at > now - LONGEST_BOOKING,  # see `_request_statement`
+            _upcoming(now),
+        )
+    )
+    _check_limit(upcoming or 0, business.max_upcoming_per_client)
+
+
 def _request_statement(*, named_staff: bool) -> Select[Any]:
     """What `create_booking` reads before the calendar: one row, as everything in
     it is a single row or an aggregate, of plain columns. Loading the client,
@@ -641,8 +662,7 @@ async def _new_booking_values(
         weekly, exceptions = request.weekly_hours, request.exceptions_near
         if problem := hours_problem(staff_id, weekly, exceptions, rules, starts_at):
             raise _PROBLEM_ERRORS[problem]
-    if request.upcoming >= settings.max_upcoming_per_client:
-        raise TooManyUpcoming
+    _check_limit(request.upcoming, settings.max_upcoming_per_client)
 
     ends_at = starts_at + timedelta(minutes=request.duration_minutes)
     return {

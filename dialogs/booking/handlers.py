@@ -15,6 +15,7 @@ from db.services.booking import (
     Actor,
     BookingView,
     booking_details,
+    check_booking_limit,
     create_booking,
     get_client_booking,
     reschedule_booking,
@@ -37,6 +38,7 @@ from db.services.errors import (
     SlotTaken,
     StaffUnavailable,
     TooFarAhead,
+    TooManyUpcoming,
     TooSoon,
 )
 from db.services.ics import booking_ics
@@ -56,6 +58,7 @@ from dialogs.common import (
     settings_of,
     translator,
 )
+from dialogs.main_menu import open_main_menu
 from dialogs.my_bookings import show_booking
 from dialogs.states import BookingSG
 
@@ -72,14 +75,17 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
     The skipped steps stay in the history, so Back still leads through them,
     except when moving a booking: there Back from the calendar leaves the dialog.
     A move keeps the booking's service and staff member whatever happens to
-    them (`_choice_gone`), so it can never turn into a new booking.
+    them (`_choice_gone`), so it can never turn into a new booking. A client
+    who may not book one more visit is told before choosing one.
     """
     if not isinstance(start_data, dict):
-        return
+        start_data = {}
     data = manager.dialog_data
     service_id = parse_id(start_data.get(keys.SERVICE_ID))
     staff_id = parse_id(start_data.get(keys.STAFF_ID))
     reschedule_id = parse_id(start_data.get(keys.RESCHEDULE_ID))
+    if reschedule_id is None and not await _may_book(manager):
+        return
     if service_id is None:
         if staff_id is None:
             return
@@ -108,6 +114,23 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
     else:
         data[HISTORY] = [BookingSG.service.state]
         await manager.switch_to(BookingSG.staff)
+
+
+async def _may_book(manager: DialogManager) -> bool:
+    """Whether the client is under the limit of upcoming bookings; if not, the
+    dialog closes with the reason before anything is chosen."""
+    client = await current_client(manager)
+    try:
+        await check_booking_limit(db_session(manager), client_id=client.id, now=now(manager))
+    except TooManyUpcoming as error:
+        await _leave(manager, error)
+        return False
+    return True
+
+
+async def _leave(manager: DialogManager, error: BookingError) -> None:
+    """No booking can be made: the main menu, with the reason."""
+    await open_main_menu(manager, notice=await refusal_text(manager, error))
 
 
 async def _does_service(manager: DialogManager, staff_id: int, service_id: int) -> bool:
@@ -339,6 +362,8 @@ async def on_confirm(callback: CallbackQuery, button: Button, manager: DialogMan
             await _move_refused(manager, error)
         elif isinstance(error, CHOICE_PROBLEMS):
             await _choice_gone(manager, type(error))
+        elif isinstance(error, TooManyUpcoming):  # booked elsewhere meanwhile
+            await _leave(manager, error)
         else:
             set_notice(manager, await refusal_text(manager, error))
         return
