@@ -117,8 +117,8 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
 
 
 async def _may_book(manager: DialogManager) -> bool:
-    """Whether the client is under the limit of upcoming bookings; if not, the
-    dialog closes with the reason before anything is chosen."""
+    """Whether the client is under the limit of upcoming bookings; if not, they
+    are shown the reason (`_leave`) before anything is chosen."""
     client = await current_client(manager)
     try:
         await check_booking_limit(db_session(manager), client_id=client.id, now=now(manager))
