@@ -78,6 +78,7 @@ from db.services.errors import (
 )
 from db.services.outbox import Message, note_enqueued, rows_of
 from db.services.recorded_insert import SQLITE_OVERLAP_MESSAGE, insert_recorded
+from db.services.snapshot import snapshot
 
 __all__ = [
     "Actor",
@@ -390,8 +391,9 @@ def _check_limit(upcoming: int, limit: int) -> None:
 
 async def check_booking_limit(session: AsyncSession, *, client_id: int, now: datetime) -> None:
     """Refuse (`TooManyUpcoming`) a client already at the limit before they choose a
-    visit in vain. `create_booking` checks again: bookings may be made meanwhile."""
-    business = await get_business(session)
+    visit in vain. `create_booking` checks again, against the settings row itself:
+    bookings may be made meanwhile, and the snapshot read here may be a minute old."""
+    business = (await snapshot(session)).business
     upcoming = await session.scalar(
         select(func.count(Booking.id)).where(
             Booking.client_id == client_id,

@@ -71,6 +71,7 @@ class BusinessView:
     slot_step_minutes: int
     horizon_days: int
     min_lead_minutes: int
+    max_upcoming_per_client: int
 
 
 @dataclass(frozen=True, slots=True)
