@@ -327,18 +327,25 @@ async def on_edit(callback: CallbackQuery, button: Button, manager: DialogManage
 
 
 async def on_comment(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+    """A blank comment (only spaces) counts as none, as the "no comment" button does."""
     text = " ".join((message.text or "").split())
-    if not text or len(text) > COMMENT_MAX_LENGTH:
+    if len(text) > COMMENT_MAX_LENGTH:
         set_notice(
             manager, translator(manager)("booking-comment-too-long", limit=COMMENT_MAX_LENGTH)
         )
         return
-    manager.dialog_data[keys.COMMENT] = text
-    await rewind_to(manager, BookingSG.confirm)
+    await _keep_comment(manager, text or None)
 
 
 async def on_skip_comment(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    manager.dialog_data.pop(keys.COMMENT, None)
+    await _keep_comment(manager, None)
+
+
+async def _keep_comment(manager: DialogManager, comment: str | None) -> None:
+    if comment is None:
+        manager.dialog_data.pop(keys.COMMENT, None)
+    else:
+        manager.dialog_data[keys.COMMENT] = comment
     await rewind_to(manager, BookingSG.confirm)
 
 

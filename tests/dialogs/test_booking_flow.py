@@ -152,6 +152,26 @@ async def test_a_comment_is_optional_and_kept(
     assert booking.comment == "Short hair, please"
 
 
+async def test_a_blank_comment_is_no_comment(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    await make_client(session, name="Ivan", telegram_id=chat.user_id)
+    await session.commit()
+    await chat.send("/start")
+    await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
+    await chat.tap("💬 .*")
+    await chat.send("Short hair, please")
+    await chat.tap("💬 .*")
+    await chat.send("\u3000 \u3000")  # ideographic spaces: Telegram sends them as they are
+
+    assert "Short hair" not in chat.text and "✅ Подтвердить" in chat.buttons()
+    await chat.tap("✅ .*")
+    client = await client_of(session, chat.user_id)
+    assert client is not None
+    (booking,) = await bookings_of(session, client.id)
+    assert booking.comment is None
+
+
 async def test_a_deep_link_preselects_the_service(chat: Chat, world: World) -> None:
     await chat.send(f"/start service_{world.service_id}")
     assert "К кому вас записать" in chat.text and "Haircut" in chat.text
