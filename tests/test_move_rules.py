@@ -28,56 +28,34 @@ async def world(session: AsyncSession) -> World:
     return await make_world(session)
 
 
-async def test_a_client_cannot_move_a_booking_whose_service_is_off(session, world, clock):
+@pytest.mark.parametrize("switched_off", ["service", "staff member"])
+async def test_a_client_cannot_move_a_booking_the_business_no_longer_offers(
+    session, world, clock, switched_off
+):
     booking = await factories.book(session, world, starts_at=local(DAY, "10:00"), now=clock.now())
-    await session.execute(
-        update(Service).where(Service.id == world.service_id).values(active=False)
-    )
-    client = Actor.client(await session.get_one(Client, world.client_id))
-
-    with pytest.raises(errors.MoveServiceOff):
-        await movable_booking(session, booking_id=booking.id, actor=client, now=clock.now())
-    with pytest.raises(errors.MoveServiceOff):
-        await reschedule_booking(
-            session,
-            booking_id=booking.id,
-            actor=client,
-            starts_at=local(DAY, "16:00"),
-            now=clock.now(),
+    if switched_off == "service":
+        refusal, new_staff_id = errors.MoveServiceOff, None
+        await session.execute(
+            update(Service).where(Service.id == world.service_id).values(active=False)
         )
+    else:  # the business arranges the visit with someone still working
+        refusal, new_staff_id = errors.MoveStaffOff, world.staff_ids[1]
+        await session.execute(
+            update(Staff).where(Staff.id == world.staff_ids[0]).values(active=False)
+        )
+    client = Actor.client(await session.get_one(Client, world.client_id))
+    move = {"booking_id": booking.id, "starts_at": local(DAY, "16:00"), "now": clock.now()}
+
+    with pytest.raises(refusal):
+        await movable_booking(session, booking_id=booking.id, actor=client, now=clock.now())
+    with pytest.raises(refusal):
+        await reschedule_booking(session, actor=client, **move)
     # The business may still arrange another time.
     moved = await reschedule_booking(
-        session,
-        booking_id=booking.id,
-        actor=Actor.admin(ADMIN_ID),
-        starts_at=local(DAY, "16:00"),
-        now=clock.now(),
+        session, actor=Actor.admin(ADMIN_ID), staff_id=new_staff_id, **move
     )
     assert moved.starts_at == local(DAY, "16:00")
-
-
-async def test_a_client_cannot_move_a_booking_whose_staff_member_is_off(session, world, clock):
-    booking = await factories.book(session, world, starts_at=local(DAY, "10:00"), now=clock.now())
-    await session.execute(update(Staff).where(Staff.id == world.staff_ids[0]).values(active=False))
-    client = Actor.client(await session.get_one(Client, world.client_id))
-
-    with pytest.raises(errors.MoveStaffOff):
-        await reschedule_booking(
-            session,
-            booking_id=booking.id,
-            actor=client,
-            starts_at=local(DAY, "16:00"),
-            now=clock.now(),
-        )
-    moved = await reschedule_booking(
-        session,
-        booking_id=booking.id,
-        actor=Actor.admin(ADMIN_ID),
-        starts_at=local(DAY, "16:00"),
-        staff_id=world.staff_ids[1],
-        now=clock.now(),
-    )
-    assert moved.staff_id == world.staff_ids[1]
+    assert moved.staff_id == (new_staff_id or world.staff_ids[0])
 
 
 async def test_the_calendar_offers_a_moved_booking_its_own_time(session, world, clock):

@@ -135,41 +135,29 @@ async def test_the_calendar_moves_between_months_within_the_horizon(
     assert "22" not in chat.buttons()  # days gone by are not offered
 
 
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Short hair, please", "Short hair, please"),
+        ("\u3000 \u3000", None),  # blank: no comment, as the "no comment" button says
+    ],
+)
 async def test_a_comment_is_optional_and_kept(
-    chat: Chat, session: AsyncSession, world: World
+    chat: Chat, session: AsyncSession, world: World, typed: str, kept: str | None
 ) -> None:
     await make_client(session, name="Ivan", telegram_id=chat.user_id)
     await session.commit()
     await chat.send("/start")
     await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
     await chat.tap("💬 .*")
-    await chat.send("Short hair, please")
-    assert "Short hair, please" in chat.text
+    await chat.send(typed)
+    assert "✅ Подтвердить" in chat.buttons()  # back on the confirm screen
+    assert kept is None or kept in chat.text
     await chat.tap("✅ .*")
     client = await client_of(session, chat.user_id)
     assert client is not None
     (booking,) = await bookings_of(session, client.id)
-    assert booking.comment == "Short hair, please"
-
-
-async def test_a_blank_comment_is_no_comment(
-    chat: Chat, session: AsyncSession, world: World
-) -> None:
-    await make_client(session, name="Ivan", telegram_id=chat.user_id)
-    await session.commit()
-    await chat.send("/start")
-    await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
-    await chat.tap("💬 .*")
-    await chat.send("Short hair, please")
-    await chat.tap("💬 .*")
-    await chat.send("\u3000 \u3000")  # ideographic spaces: Telegram sends them as they are
-
-    assert "Short hair" not in chat.text and "✅ Подтвердить" in chat.buttons()
-    await chat.tap("✅ .*")
-    client = await client_of(session, chat.user_id)
-    assert client is not None
-    (booking,) = await bookings_of(session, client.id)
-    assert booking.comment is None
+    assert booking.comment == kept
 
 
 async def test_a_deep_link_preselects_the_service(chat: Chat, world: World) -> None:
