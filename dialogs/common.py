@@ -261,20 +261,21 @@ def duration_text(i18n: Translator, minutes: int) -> str:
     return i18n("duration", hours=hours, minutes=rest)
 
 
-async def _hint_buttons(message: Message, widget: MessageInput, manager: DialogManager) -> None:
-    is_command = (message.text or "").startswith("/")
-    set_notice(
-        manager, translator(manager)("unknown-command" if is_command else "hint-use-buttons")
-    )
-    manager.show_mode = ShowMode.SEND
-
-
-def unexpected_input() -> MessageInput:
-    """Anything typed or sent where the window expects a tap: a hint, and the window again.
+def unexpected_input(hint: str = "hint-use-buttons") -> MessageInput:
+    """Anything typed or sent that the window does not expect: the `hint` (a key in
+    locales/), or help for a command, and the window again. A window that takes
+    typed text passes a hint of its own: a photo there is not answered "use the
+    buttons".
 
     Put it last in a window, after the inputs the window does expect.
     """
-    return MessageInput(_hint_buttons)
+
+    async def answer(message: Message, widget: MessageInput, manager: DialogManager) -> None:
+        is_command = (message.text or "").startswith("/")
+        set_notice(manager, translator(manager)("unknown-command" if is_command else hint))
+        manager.show_mode = ShowMode.SEND
+
+    return MessageInput(answer)
 
 
 async def refusal_text(manager: DialogManager, error: BookingError) -> str:

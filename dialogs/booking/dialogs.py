@@ -101,7 +101,7 @@ def booking_dialog() -> Dialog:
             Button(I18nText("button-back"), id="phone_back", on_click=handlers.on_back),
             MessageInput(handlers.on_contact, filter=SharedContact()),
             MessageInput(handlers.on_phone_text, filter=PlainText()),
-            unexpected_input(),
+            unexpected_input("hint-type-phone"),
             markup_factory=ReplyKeyboardFactory(resize_keyboard=True, one_time_keyboard=True),
             state=BookingSG.phone,
         ),
@@ -110,7 +110,7 @@ def booking_dialog() -> Dialog:
             I18nText("booking-ask-name"),
             MessageInput(handlers.on_name, filter=PlainText()),
             Row(back_button(), menu_button()),
-            unexpected_input(),
+            unexpected_input("hint-type-name"),
             state=BookingSG.name,
         ),
         Window(
@@ -121,7 +121,7 @@ def booking_dialog() -> Dialog:
                 I18nText("booking-no-comment"), id="skip_comment", on_click=handlers.on_skip_comment
             ),
             back_button(),
-            unexpected_input(),
+            unexpected_input("hint-type-comment"),
             state=BookingSG.comment,
         ),
         Window(

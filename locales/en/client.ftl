@@ -10,6 +10,9 @@ button-menu = ☰ Menu
 stale-button = That button is out of date. Here is the menu.
 cancelled-to-menu = Cancelled. Here is the menu.
 hint-use-buttons = Please use the buttons below.
+hint-type-phone = Please share your number with the button below, or type it.
+hint-type-name = Please type your name.
+hint-type-comment = Please type your comment, or use the buttons below.
 
 duration = { $hours ->
     [0] { $minutes } min

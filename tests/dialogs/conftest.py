@@ -21,6 +21,7 @@ from aiogram.types import (
     CallbackQuery,
     Contact,
     InlineKeyboardButton,
+    Location,
     Message,
     ReplyKeyboardMarkup,
     Update,
@@ -160,12 +161,21 @@ class Chat:
         return callback.id
 
     async def share_contact(self, phone: str, *, owner_id: int | None) -> None:
+        await self._send_message(
+            contact=Contact(phone_number=phone, first_name="Me", user_id=owner_id)
+        )
+
+    async def send_location(self) -> None:
+        """Something that is not text: what a window asking for text must still answer."""
+        await self._send_message(location=Location(latitude=55.75, longitude=37.62))
+
+    async def _send_message(self, **content: Any) -> None:
         message = Message(
             message_id=self.client._new_message_id(),
             date=datetime(2026, 11, 23, tzinfo=UTC),
             chat=self.client.chat,
             from_user=self.client.user,
-            contact=Contact(phone_number=phone, first_name="Me", user_id=owner_id),
+            **content,
         )
         await self.dp.feed_update(
             self.client.bot, Update(update_id=self.client._new_update_id(), message=message)

@@ -18,6 +18,10 @@ from tests.factories import World, book, local, make_client
 
 HINT = "Пожалуйста, воспользуйтесь кнопками ниже."
 HELP = "Я не знаю такой команды."
+PHONE_HINT = "Пожалуйста, отправьте номер кнопкой ниже или напишите его."
+NAME_HINT = "Пожалуйста, напишите ваше имя."
+COMMENT_HINT = "Пожалуйста, напишите комментарий или воспользуйтесь кнопками ниже."
+NOTICES = (HINT, HELP, PHONE_HINT, NAME_HINT, COMMENT_HINT)
 
 
 @dataclass(frozen=True)
@@ -27,8 +31,9 @@ class Stop:
     go: Callable[[Chat], Awaitable[object]]
     state: State
     marker: str
-    # A window that takes typed text (a phone, a name, a comment) only gets the command.
-    takes_text: bool = False
+    # A window that takes typed text (a phone, a name, a comment) has a hint of its
+    # own, for what is not text (a photo, a location).
+    typed_hint: str | None = None
 
 
 def tap(pattern: str) -> Callable[[Chat], Awaitable[object]]:
@@ -45,10 +50,10 @@ TOUR = [
     Stop(tap("Haircut · .*"), BookingSG.staff, "К кому вас записать"),
     Stop(tap("Staff 1"), BookingSG.day, "Выберите день"),
     Stop(tap("25"), BookingSG.time, "Выберите время"),
-    Stop(tap("10:00"), BookingSG.phone, "Как с вами связаться", takes_text=True),
-    Stop(send("+79161234567"), BookingSG.name, "Как вас зовут", takes_text=True),
+    Stop(tap("10:00"), BookingSG.phone, "Как с вами связаться", typed_hint=PHONE_HINT),
+    Stop(send("+79161234567"), BookingSG.name, "Как вас зовут", typed_hint=NAME_HINT),
     Stop(send("Ivan"), BookingSG.confirm, "Проверьте"),
-    Stop(tap("💬 .*"), BookingSG.comment, "Напишите комментарий", takes_text=True),
+    Stop(tap("💬 .*"), BookingSG.comment, "Напишите комментарий", typed_hint=COMMENT_HINT),
     Stop(tap("Без комментария"), BookingSG.confirm, "Проверьте"),
     Stop(tap("✅ .*"), BookingSG.done, "Вы записаны"),
     Stop(tap("🗂 .*"), MyBookingsSG.upcoming, "предстоящая запись"),
@@ -98,9 +103,12 @@ async def test_every_window_answers_stray_text_and_unknown_commands(
         await stop.go(chat)
         where = f"{stop.state.state}: {chat.text!r}"
         assert stop.marker in chat.text, where
-        assert HINT not in chat.text and HELP not in chat.text, f"a notice leaked to {where}"
-        if not stop.takes_text:
+        assert not any(notice in chat.text for notice in NOTICES), f"a notice leaked to {where}"
+        if stop.typed_hint is None:
             await chat.send("hello")
             assert chat.text.startswith(HINT) and stop.marker in chat.text, where
+        else:
+            await chat.send_location()
+            assert chat.text.startswith(stop.typed_hint) and stop.marker in chat.text, where
         await chat.send("/foo")
         assert chat.text.startswith(HELP) and stop.marker in chat.text, where
