@@ -69,6 +69,7 @@ from db.services.availability import (
     working_periods,
 )
 from db.services.business import get_business
+from db.services.errors import BookingError, InvalidStart, SlotTaken, TooSoon
 from db.services.snapshot import StaffView, snapshot
 
 LONGEST_BOOKING = timedelta(days=1)
@@ -504,6 +505,21 @@ async def browse_rules(
     if service is None:
         return None
     return slot_rules(service, offered.business, now)
+
+
+async def why_not_offered(
+    session: AsyncSession, service_id: int | None, starts_at: datetime | None, now: datetime
+) -> BookingError:
+    """Why a start the time grid no longer offers cannot be booked: passed, or too
+    soon by now (the clock went on while the client chose), else taken."""
+    if starts_at is None:
+        return SlotTaken()
+    if starts_at <= now:
+        return InvalidStart()
+    rules = await browse_rules(session, service_id, now)
+    if rules is not None and starts_at < now + rules.min_lead:
+        return TooSoon()
+    return SlotTaken()
 
 
 async def _search(

@@ -20,6 +20,7 @@ from db.services.booking import (
     get_client_booking,
     reschedule_booking,
 )
+from db.services.calendar import why_not_offered
 from db.services.catalog import (
     active_services,
     business_profile,
@@ -248,9 +249,11 @@ async def on_time(
     if problem := await _choice_problem(manager):
         await _choice_gone(manager, problem)
         return
-    offered = await free_times(manager, db_session(manager), now(manager))
-    if starts_at is None or starts_at not in offered:
-        set_notice(manager, translator(manager)("booking-error-slot-taken"))
+    session, moment = db_session(manager), now(manager)
+    if starts_at is None or starts_at not in await free_times(manager, session, moment):
+        service_id = manager.dialog_data.get(keys.SERVICE_ID)
+        problem = await why_not_offered(session, service_id, starts_at, moment)
+        set_notice(manager, translator(manager)(problem.i18n_key))
         return
     manager.dialog_data[keys.STARTS_AT] = starts_at.isoformat()
     await _advance(manager)

@@ -66,6 +66,19 @@ async def test_a_time_tapped_after_it_was_taken_is_refused_on_the_spot(
     assert "только что заняли" in chat.text and "10:00" not in chat.buttons()
 
 
+async def test_a_time_too_soon_by_now_says_so(chat: Chat, world: World, clock: FrozenClock) -> None:
+    """The client looked at the grid a while: 10:00 is now within the hour the
+    business needs before a visit. It was not taken, and the notice says so."""
+    await chat.send("/start")
+    await chat.tap("📅 .*")
+    await chat.tap("Haircut · .*")
+    await chat.tap("Staff 1")
+    await chat.tap("24")
+    clock.set(local(TOMORROW, "09:30"))
+    await chat.tap("10:00")
+    assert "слишком скоро" in chat.text and "10:00" not in chat.buttons()
+
+
 async def test_a_button_from_an_old_message_leads_to_the_menu(chat: Chat, world: World) -> None:
     await chat.send("/start")
     old_menu = chat.window()
