@@ -3,19 +3,23 @@
 Telegram itself is the only thing stubbed: aiogram-dialog's `MockMessageManager`
 keeps the windows a user would see, and a stub Bot session records every other
 request (documents, venues, callback answers). The database is the real one of
-the conftest fixtures, so every test runs on SQLite and PostgreSQL.
+the conftest fixtures, so every test runs on SQLite and PostgreSQL, and each
+keeps its dialogs both in memory and on Redis (`dialog_storage`).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import (
     CallbackQuery,
@@ -36,8 +40,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
+from bot.storage import create_storage
 from db.models import Booking, Client
 from tests.conftest import FrozenClock
+from tests.databases import redis_url
 from tests.factories import ADMIN_ID, World, make_world
 from tests.stub_session import StubSession, stub_bot
 
@@ -207,17 +213,36 @@ def manager() -> ReplyKeyboardMessageManager:
     return ReplyKeyboardMessageManager()
 
 
+@pytest.fixture(params=["memory", "redis"])
+async def dialog_storage(request: pytest.FixtureRequest) -> AsyncIterator[BaseStorage]:
+    """Every dialog test runs on both: in memory (JSON round-tripped, as Redis would),
+    and on Redis as production keeps dialogs, through `BufferedRedisStorage`. Each
+    test has keys of its own, removed after it."""
+    if request.param == "memory":
+        yield JsonMemoryStorage()
+        return
+    storage = create_storage(Settings(bot_token=TOKEN, redis_url=redis_url()))
+    assert isinstance(storage, RedisStorage)
+    prefix = f"test-{uuid.uuid4().hex}"
+    storage.key_builder = DefaultKeyBuilder(prefix=prefix, with_destiny=True)
+    yield storage
+    async for name in storage.redis.scan_iter(match=f"{prefix}:*"):
+        await storage.redis.delete(name)
+    await storage.close()
+
+
 @pytest.fixture
 def dp(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: FrozenClock,
     manager: ReplyKeyboardMessageManager,
+    dialog_storage: BaseStorage,
 ) -> Dispatcher:
     settings = Settings(bot_token=TOKEN, admin_ids=[ADMIN_ID], default_locale="ru")
     dispatcher = create_dispatcher(
         settings,
         sessionmaker,
-        storage=JsonMemoryStorage(),
+        storage=dialog_storage,
         clock=clock,
         message_manager=manager,
         # Tests tap at machine speed; throttling has tests of its own.
