@@ -243,8 +243,10 @@ async def on_time(
     callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str
 ) -> None:
     try:
-        starts_at = datetime.fromisoformat(item_id)
+        starts_at: datetime | None = datetime.fromisoformat(item_id)
     except ValueError:
+        starts_at = None
+    if starts_at is not None and starts_at.tzinfo is None:  # forged: the grid's carry a zone
         starts_at = None
     if problem := await _choice_problem(manager):
         await _choice_gone(manager, problem)

@@ -79,6 +79,18 @@ async def test_a_time_too_soon_by_now_says_so(chat: Chat, world: World, clock: F
     assert "слишком скоро" in chat.text and "10:00" not in chat.buttons()
 
 
+async def test_a_forged_time_without_a_zone_is_refused_like_a_taken_one(
+    chat: Chat, world: World
+) -> None:
+    await chat.send("/start")
+    for button in ("📅 .*", "Haircut · .*", "Staff 1", "24"):
+        await chat.tap(button)
+    data = button_data(chat.window(), "10:00")
+    assert data.endswith("+00:00")
+    await chat.tap_data(data.removesuffix("+00:00"))
+    assert "только что заняли" in chat.text and "Выберите время" in chat.text
+
+
 async def test_a_button_from_an_old_message_leads_to_the_menu(chat: Chat, world: World) -> None:
     await chat.send("/start")
     old_menu = chat.window()
