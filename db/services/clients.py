@@ -75,11 +75,14 @@ def phone_region(timezone: str) -> str:
 def normalize_phone(raw: str, *, region: str) -> str:
     """The number in E.164 (+79161234567), or `InvalidPhone`.
 
-    Letters are refused: phonenumbers would read them as keypad digits
+    A label before the number ("тел.", "tel:") is dropped. Letters after its
+    first digit are refused: phonenumbers would read them as keypad digits
     ("ABC" is 222) or as an extension ("ext. 12", dropped from E.164), and the
     business would call a number the client never wrote.
     """
     text = raw.strip()
+    start = next((i for i, c in enumerate(text) if c.isdigit() or c == "+"), len(text))
+    text = text[start:]
     if not text or len(text) > 32 or any(character.isalpha() for character in text):
         raise InvalidPhone
     try:

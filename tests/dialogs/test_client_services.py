@@ -35,6 +35,8 @@ from tests.factories import World, book, local, make_world
         ("9161234567", "RU", "+79161234567"),
         ("(212) 555-0123", "US", "+12125550123"),
         ("+44 20 7946 0958", "RU", "+442079460958"),
+        ("тел. 8 916 123-45-67", "RU", "+79161234567"),  # a label before the number
+        ("tel:+79161234567", "RU", "+79161234567"),
     ],
 )
 def test_typed_numbers_are_normalized_to_e164(raw: str, region: str, expected: str) -> None:
