@@ -20,10 +20,10 @@ update:
   the main menu, as after any expiry.
 
 Reading ahead and writing late are safe only while no other update of the chat
-runs in between: `DialogStorageMiddleware` holds a per-chat lock for the whole
-update and calls `flush` before letting go. After `flush` the storage passes
-every call straight through to Redis: error handlers run after the update's
-middlewares and still reach the dialogs.
+runs in between: a chat's updates take turns for the whole update, error
+handlers included (bot/chat_turns.py). `DialogStorageMiddleware` calls `flush`
+when the update's middlewares are done; after it the storage passes every call
+straight through to Redis, for the error handlers that run after them.
 """
 
 from __future__ import annotations

@@ -13,11 +13,13 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram_dialog import setup_dialogs
 from aiogram_dialog.api.protocols import MessageManagerProtocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import dialogs
+from bot.chat_turns import TurnTakingDispatcher
 from bot.config import Settings
 from bot.handlers import common, confirmations, errors, feedback, reminders
 from bot.middlewares.dialog_storage import DialogStorageMiddleware
@@ -63,7 +65,7 @@ def create_dispatcher(
     drive a flow at machine speed pass one with a clock they control.
     """
     locale_cache = LocaleCache()
-    dp = Dispatcher(
+    dp = TurnTakingDispatcher(
         storage=storage if storage is not None else create_storage(settings),
         # aiogram's FSM middleware reads a state nothing uses; see DialogStorageMiddleware.
         disable_fsm=True,
@@ -91,7 +93,8 @@ def create_dispatcher(
     dialogs.setup(dp)
     # Last, so specific error handlers in the routers above are tried first.
     dp.include_router(errors.create_router())
-    setup_dialogs(dp, message_manager=message_manager)
+    # A chat's updates already take turns, error handling included (bot/chat_turns.py).
+    setup_dialogs(dp, message_manager=message_manager, events_isolation=DisabledEventIsolation())
     # Before aiogram's own first shutdown handler, which closes the FSM storage:
     # an update still in hand must be able to save its dialog state.
     dp.shutdown.handlers.insert(0, HandlerObject(callback=finish_updates_in_hand))

@@ -1,21 +1,17 @@
-"""Dialogs on Redis, one update at a time: read once, written once, atomically, in turn."""
+"""Dialogs on Redis within one update: read once, written once, atomically."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import Chat
 
 from bot.buffered_storage import BufferedRedisStorage
 from bot.config import Settings
-from bot.middlewares.dialog_storage import DialogStorageMiddleware
 from bot.storage import create_storage
 from tests.databases import redis_url
 from tests.redis_count import PIPELINE, count_round_trips
@@ -123,79 +119,6 @@ async def test_after_the_flush_calls_go_straight_to_redis(
     assert await storage.get_data(context) == CONTEXT
     await storage.set_data(context, {"id": "abc", "state": "Booking:time"})
     assert (await buffered.get_data(context))["state"] == "Booking:time"
-
-
-async def run_updates(
-    middleware: DialogStorageMiddleware,
-    chat_id: int,
-    handlers: list[Callable[[Any, dict[str, Any]], Awaitable[Any]]],
-) -> list[Any]:
-    chat = Chat(id=chat_id, type="private")
-    return await asyncio.gather(
-        *(middleware(handler, object(), {"event_chat": chat}) for handler in handlers),
-        return_exceptions=True,
-    )
-
-
-async def test_a_chats_updates_take_turns_and_each_sees_the_last_ones_writes(
-    storage: RedisStorage, keys: tuple[StorageKey, StorageKey]
-) -> None:
-    """Two taps at once: without the turn, both would read the stack before either
-    wrote it, and one of the two changes would be lost."""
-    _, stack = keys
-    middleware = DialogStorageMiddleware(storage)
-
-    async def tap(_event: Any, data: dict[str, Any]) -> None:
-        dialogs = data["fsm_storage"]
-        seen = await dialogs.get_data(stack)
-        await asyncio.sleep(0.01)  # a round trip to Telegram
-        await dialogs.set_data(stack, {"taps": seen.get("taps", 0) + 1})
-
-    await run_updates(middleware, stack.chat_id, [tap, tap, tap])
-
-    assert await storage.get_data(stack) == {"taps": 3}
-    assert len(middleware.turns) == 0  # no lock kept for a chat with nothing running
-
-
-async def test_a_failed_update_keeps_what_it_wrote_and_gives_the_turn_back(
-    storage: RedisStorage, keys: tuple[StorageKey, StorageKey]
-) -> None:
-    """As with aiogram-dialog's own saves: a dialog started before the failure stays."""
-    context, _ = keys
-    middleware = DialogStorageMiddleware(storage)
-
-    async def fails(_event: Any, data: dict[str, Any]) -> None:
-        await data["fsm_storage"].set_data(context, CONTEXT)
-        raise RuntimeError("boom")
-
-    async def reads(_event: Any, data: dict[str, Any]) -> dict[str, Any]:
-        return dict(await data["fsm_storage"].get_data(context))
-
-    failed, read = await run_updates(middleware, context.chat_id, [fails, reads])
-
-    assert isinstance(failed, RuntimeError)
-    assert read == CONTEXT
-    assert len(middleware.turns) == 0
-
-
-async def test_other_chats_do_not_wait(
-    storage: RedisStorage, keys: tuple[StorageKey, StorageKey]
-) -> None:
-    middleware = DialogStorageMiddleware(storage)
-    other_started = asyncio.Event()
-
-    async def waits_for_the_other_chat(_event: Any, _data: dict[str, Any]) -> None:
-        await asyncio.wait_for(other_started.wait(), timeout=5)
-
-    async def starts(_event: Any, _data: dict[str, Any]) -> None:
-        other_started.set()
-
-    chat = keys[0].chat_id
-    results = await asyncio.gather(
-        run_updates(middleware, chat, [waits_for_the_other_chat]),
-        run_updates(middleware, chat + 1, [starts]),
-    )
-    assert results == [[None], [None]]
 
 
 def _name(storage: RedisStorage, key: StorageKey) -> str:
