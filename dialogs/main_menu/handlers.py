@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram.types import Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
 from dialogs.common import NOTICE, set_notice
@@ -11,11 +12,13 @@ from dialogs.states import MainMenuSG
 async def open_main_menu(manager: DialogManager, *, notice: str | None = None) -> None:
     """The menu as a fresh message, with every older dialog dropped.
 
-    A prompt with a reply keyboard (the phone step) is deleted, which takes its
-    keyboard away: left in the chat, its keyboard would cost a "..." message of
-    its own (aiogram-dialog's way to remove one).
+    A prompt with a reply keyboard (the phone step) left by a command (/cancel,
+    /start) is deleted, which takes its keyboard away: left in the chat, its
+    keyboard would cost a "..." message of its own (aiogram-dialog's way to
+    remove one). After a button, aiogram-dialog would delete the tapped message
+    instead, so there only its buttons go.
     """
-    prompt_up = manager.current_stack().last_reply_keyboard
+    prompt_up = isinstance(manager.event, Message) and manager.current_stack().last_reply_keyboard
     await manager.start(
         MainMenuSG.main,
         data={NOTICE: notice} if notice else None,

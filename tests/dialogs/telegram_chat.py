@@ -86,6 +86,10 @@ class TelegramChat:
         """Tap a button of the newest message that has buttons."""
         for message in reversed(self.telegram.shown.values()):
             if message.reply_markup is not None:
-                await self.client.click(message, InlineButtonTextLocator(pattern))
+                await self.tap_message(message, pattern)
                 return
         raise AssertionError(f"no buttons on screen: {self.texts}")
+
+    async def tap_message(self, message: Message, pattern: str) -> None:
+        """Tap a button of `message`, shown or long gone (a stale button)."""
+        await self.client.click(message, InlineButtonTextLocator(pattern))

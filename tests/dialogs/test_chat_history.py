@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from aiogram import Dispatcher
+from aiogram.methods import DeleteMessage
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -30,8 +31,9 @@ def live_chat(
     return TelegramChat(dp, ChatView(now=clock.now), user_id=77, language="en")
 
 
-async def up_to_the_phone_step(chat: TelegramChat) -> None:
-    await chat.send("/start")
+async def up_to_the_phone_step(chat: TelegramChat, *, started: bool = False) -> None:
+    if not started:
+        await chat.send("/start")
     for button in ("📅 .*", "Haircut · .*", "Staff 1", "24", "10:00.AM"):
         await chat.tap(button)
     assert chat.reply_keyboard_up  # the share-contact keyboard
@@ -61,3 +63,20 @@ async def test_the_booking_confirmation_stays_in_the_chat_after_the_menu_opens(
 
     assert any("You are booked" in text for text in live_chat.texts[:-1])
     assert "You are booked" not in live_chat.texts[-1]  # the menu came as a new message
+
+
+async def test_a_stale_button_on_the_phone_step_keeps_its_message(
+    live_chat: TelegramChat,
+) -> None:
+    """The menu comes as a new message; the old message tapped loses its buttons only."""
+    await live_chat.send("/start")
+    menu = next(iter(live_chat.telegram.shown.values()))
+    await up_to_the_phone_step(live_chat, started=True)
+
+    await live_chat.tap_message(menu.model_copy(update={"message_id": 1_000}), "📅 .*")
+
+    assert not any(
+        isinstance(request, DeleteMessage) and request.message_id == 1_000
+        for request in live_chat.telegram.requests
+    )
+    assert "That button is out of date" in live_chat.texts[-1]
