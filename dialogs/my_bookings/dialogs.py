@@ -50,6 +50,7 @@ def my_bookings_dialog() -> Dialog:
                     I18nText("my-bookings-reschedule"),
                     id="reschedule",
                     on_click=handlers.on_reschedule,
+                    when=F["movable"],
                 ),
                 SwitchTo(
                     I18nText("my-bookings-cancel"), id="cancel", state=MyBookingsSG.cancel_confirm

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.clock import Clock
 from db.services.booking import BookingView, booking_details, past_bookings, upcoming_bookings
-from db.services.catalog import business_profile, get_active_service
+from db.services.catalog import business_profile, get_active_service, offered_staff
 from dialogs.common import current_client, duration_text, formatter, optional_lines
 from dialogs.my_bookings import keys
 from locales import Translator
@@ -54,6 +54,12 @@ async def detail(
             i18n, ("line-address", business.address), ("line-comment", view.comment)
         ),
         "changeable": upcoming_active,
+        # Moving is refused for a visit no longer offered as booked (`movable_booking`):
+        # no button that can only be refused.
+        "movable": upcoming_active
+        and any(
+            member.id == view.staff_id for member in await offered_staff(session, view.service_id)
+        ),
     }
 
 

@@ -36,6 +36,9 @@ async def test_a_booking_whose_service_is_off_is_not_moved_and_the_client_is_tol
 
     assert "Эта услуга больше не оказывается" in chat.text and BUSINESS_PHONE in chat.text
     assert "Статус: подтверждена" in chat.text  # still on the booking's details
+    # No Reschedule that could only be refused again; the visit can still be cancelled.
+    assert not any(b.startswith("🔁") for b in chat.buttons())
+    assert any(b.startswith("✖️") for b in chat.buttons())
     booking = await only_booking(session, chat)
     assert booking.starts_at == local(TOMORROW, "10:00")
 
