@@ -7,14 +7,21 @@ before each test.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.config import Settings
+from bot.storage import create_storage
 from db.engine import create_engine, create_sessionmaker
-from tests.databases import clear_data, drop_postgres_database, migrated_database
+from tests.databases import clear_data, drop_postgres_database, migrated_database, redis_url
+from tests.stub_session import STUB_TOKEN
 
 DATABASE_KINDS = ["sqlite", "postgresql"]
 
@@ -97,3 +104,34 @@ async def session(
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()
+
+
+REDIS_TTL_DAYS = 3
+
+
+@asynccontextmanager
+async def isolated_redis_storage() -> AsyncIterator[RedisStorage]:
+    """Production's Redis storage (`create_storage`), expiring after `REDIS_TTL_DAYS`,
+    its keys under a prefix of its own and removed at the end."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=STUB_TOKEN,
+        redis_url=redis_url(),
+        redis_state_ttl_days=REDIS_TTL_DAYS,
+    )
+    storage = create_storage(settings)
+    assert isinstance(storage, RedisStorage)
+    prefix = f"test-{uuid.uuid4().hex}"
+    storage.key_builder = DefaultKeyBuilder(prefix=prefix, with_destiny=True)
+    try:
+        yield storage
+    finally:
+        async for name in storage.redis.scan_iter(match=f"{prefix}:*"):
+            await storage.redis.delete(name)
+        await storage.close()
+
+
+@pytest.fixture
+async def redis_storage() -> AsyncIterator[RedisStorage]:
+    async with isolated_redis_storage() as storage:
+        yield storage

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,37 +17,22 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Chat, ErrorEvent, Message, Update, User
 
 from bot.chat_turns import TurnTakingDispatcher
-from bot.config import Settings
 from bot.middlewares.dialog_storage import DialogStorageMiddleware
-from bot.storage import create_storage
-from tests.databases import redis_url
 from tests.stub_session import StubSession, stub_bot
 
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw0"
 _ids = itertools.count(1)
 
 
 @pytest.fixture
-async def storage() -> AsyncIterator[RedisStorage]:
-    storage = create_storage(Settings(_env_file=None, bot_token=TOKEN, redis_url=redis_url()))  # type: ignore[call-arg]
-    assert isinstance(storage, RedisStorage)
-    yield storage
-    await storage.close()
+def chat_id() -> int:
+    return 9_000_000 + secrets.randbelow(1_000_000)
 
 
-@pytest.fixture
-async def chat_id(storage: RedisStorage) -> AsyncIterator[int]:
-    chat_id = 9_000_000 + secrets.randbelow(1_000_000)
-    yield chat_id
-    async for name in storage.redis.scan_iter(match=f"fsm:{chat_id}:*"):
-        await storage.redis.delete(name)
-
-
-def dispatcher(storage: RedisStorage, router: Router) -> TurnTakingDispatcher:
+def dispatcher(redis_storage: RedisStorage, router: Router) -> TurnTakingDispatcher:
     """The turn and the buffered storage as `create_dispatcher` wires them, around
     handlers of the test's own."""
-    dp = TurnTakingDispatcher(storage=storage, disable_fsm=True)
-    dp.update.outer_middleware(DialogStorageMiddleware(storage))
+    dp = TurnTakingDispatcher(storage=redis_storage, disable_fsm=True)
+    dp.update.outer_middleware(DialogStorageMiddleware(redis_storage))
     dp.include_router(router)
     return dp
 
@@ -78,7 +62,7 @@ async def feed_at_once(dp: TurnTakingDispatcher, chat_ids: list[int]) -> list[An
 
 
 async def test_taps_at_once_take_turns_and_each_sees_the_last_ones_writes(
-    storage: RedisStorage, chat_id: int
+    redis_storage: RedisStorage, chat_id: int
 ) -> None:
     """Without the turn, all three would read before any wrote, and two taps be lost."""
     router = Router()
@@ -89,15 +73,15 @@ async def test_taps_at_once_take_turns_and_each_sees_the_last_ones_writes(
         await asyncio.sleep(0.01)  # a round trip to Telegram
         await fsm_storage.set_data(key_of(chat_id), {"taps": seen.get("taps", 0) + 1})
 
-    dp = dispatcher(storage, router)
+    dp = dispatcher(redis_storage, router)
     await feed_at_once(dp, [chat_id] * 3)
 
-    assert await storage.get_data(key_of(chat_id)) == {"taps": 3}
+    assert await redis_storage.get_data(key_of(chat_id)) == {"taps": 3}
     assert len(dp.turns) == 0  # no lock kept for a chat with nothing running
 
 
 async def test_the_next_tap_waits_for_the_error_handler_of_the_last(
-    storage: RedisStorage, chat_id: int
+    redis_storage: RedisStorage, chat_id: int
 ) -> None:
     """A stale button's handler runs after the update's middlewares and opens the menu;
     the tap after it must find the menu, not the stack from before."""
@@ -117,12 +101,12 @@ async def test_the_next_tap_waits_for_the_error_handler_of_the_last(
         await fsm_storage.set_data(key_of(chat_id), {"menu": True})
         return True
 
-    await feed_at_once(dispatcher(storage, router), [chat_id] * 2)
+    await feed_at_once(dispatcher(redis_storage, router), [chat_id] * 2)
 
     assert seen == [{"menu": True}]
 
 
-async def test_other_chats_do_not_wait(storage: RedisStorage, chat_id: int) -> None:
+async def test_other_chats_do_not_wait(redis_storage: RedisStorage, chat_id: int) -> None:
     router = Router()
     other_started = asyncio.Event()
 
@@ -133,5 +117,5 @@ async def test_other_chats_do_not_wait(storage: RedisStorage, chat_id: int) -> N
         else:
             other_started.set()
 
-    results = await feed_at_once(dispatcher(storage, router), [chat_id, chat_id + 1])
+    results = await feed_at_once(dispatcher(redis_storage, router), [chat_id, chat_id + 1])
     assert not any(isinstance(result, BaseException) for result in results)

@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import (
     CallbackQuery,
@@ -40,10 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
-from bot.storage import create_storage
 from db.models import Booking, Client
-from tests.conftest import FrozenClock
-from tests.databases import redis_url
+from tests.conftest import FrozenClock, isolated_redis_storage
 from tests.factories import ADMIN_ID, World, make_world
 from tests.stub_session import StubSession, stub_bot
 
@@ -220,15 +217,9 @@ async def dialog_storage(request: pytest.FixtureRequest) -> AsyncIterator[BaseSt
     test has keys of its own, removed after it."""
     if request.param == "memory":
         yield JsonMemoryStorage()
-        return
-    storage = create_storage(Settings(bot_token=TOKEN, redis_url=redis_url()))
-    assert isinstance(storage, RedisStorage)
-    prefix = f"test-{uuid.uuid4().hex}"
-    storage.key_builder = DefaultKeyBuilder(prefix=prefix, with_destiny=True)
-    yield storage
-    async for name in storage.redis.scan_iter(match=f"{prefix}:*"):
-        await storage.redis.delete(name)
-    await storage.close()
+    else:
+        async with isolated_redis_storage() as storage:
+            yield storage
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ costs a tap time and CPU)."""
 
 from __future__ import annotations
 
-import secrets
 from collections import Counter
 from typing import Any
 
@@ -16,9 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
-from bot.storage import create_storage
 from tests.conftest import FrozenClock
-from tests.databases import redis_url
 from tests.dialogs.conftest import TOKEN, Chat, ReplyKeyboardMessageManager
 from tests.factories import World
 from tests.redis_count import PIPELINE, count_round_trips
@@ -60,25 +57,19 @@ async def test_on_redis_a_tap_is_one_round_trip_to_read_and_one_to_write(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: FrozenClock,
     world: World,
+    redis_storage: RedisStorage,
 ) -> None:
     """The button's context and the chat's stack are read in one MGET; both, changed,
     are written in one MULTI/EXEC (the mock message manager gives every window a new
     message id, so the stack changes on every tap too)."""
-    storage = create_storage(Settings(bot_token=TOKEN, default_locale="en", redis_url=redis_url()))
-    assert isinstance(storage, RedisStorage)
-    tally = count_round_trips(storage)
-    chat = chat_on(storage, sessionmaker, clock, user_id=secrets.randbelow(10**9) + 10**9)
-    try:
-        await chat.send("/start")
-        for button in ("📅 .*", "Haircut · .*", "Staff 1"):
-            tally.clear()
-            await chat.tap(button)
-            assert tally == Counter({"MGET": 1, PIPELINE: 1}), button
-        assert "Staff 1" in chat.text  # and the dialog went on, through what it stored
-    finally:
-        async for name in storage.redis.scan_iter(match=f"fsm:{chat.user_id}:*"):
-            await storage.redis.delete(name)
-        await storage.close()
+    tally = count_round_trips(redis_storage)
+    chat = chat_on(redis_storage, sessionmaker, clock, user_id=5)
+    await chat.send("/start")
+    for button in ("📅 .*", "Haircut · .*", "Staff 1"):
+        tally.clear()
+        await chat.tap(button)
+        assert tally == Counter({"MGET": 1, PIPELINE: 1}), button
+    assert "Staff 1" in chat.text  # and the dialog went on, through what it stored
 
 
 def chat_on(
