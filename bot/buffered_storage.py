@@ -28,7 +28,7 @@ straight through to Redis, for the error handlers that run after them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -46,8 +46,13 @@ _DEFAULT_STACK = "aiogd:stack:"
 class BufferedRedisStorage(BaseStorage):
     """See the module docstring. One per update; `flush` ends its buffering."""
 
-    def __init__(self, storage: RedisStorage) -> None:
+    def __init__(
+        self, storage: RedisStorage, *, before_read: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """`before_read` runs before each read from Redis (the update's database work
+        is committed then, see bot/middlewares/session.py)."""
         self.storage = storage
+        self._before_read = before_read
         self._read: dict[StorageKey, str | None] = {}  # JSON as Redis holds it (None: absent)
         self._written: dict[StorageKey, str | None] = {}  # JSON to store (None: delete)
         self._buffering = True
@@ -100,6 +105,8 @@ class BufferedRedisStorage(BaseStorage):
             stack = replace(key, destiny=_DEFAULT_STACK)
             if stack not in self._read and stack not in self._written:
                 keys.append(stack)
+        if self._before_read is not None:
+            await self._before_read()
         values = await self.storage.redis.mget([self._name(k) for k in keys])
         for read_key, value in zip(keys, values, strict=True):
             self._read[read_key] = value.decode() if isinstance(value, bytes) else value

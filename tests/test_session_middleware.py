@@ -1,7 +1,7 @@
 """The per-update session: an update without SQL never waits for another's
 transaction, what an update loaded stays loaded, an update is committed before
-it talks to Telegram and when it ends, and a failed one leaves nothing of what
-it had not committed."""
+it talks to Telegram or reads its dialog from Redis and when it ends, and a
+failed one leaves nothing of what it had not committed."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.factory import create_bot
+from bot.middlewares.dialog_storage import DialogStorageMiddleware
 from bot.middlewares.session import DbSessionMiddleware
 from db.services.business import get_business
 from tests.statements import recording
@@ -188,6 +191,44 @@ async def test_a_transaction_does_not_wait_for_another_updates_telegram(sessionm
     await asyncio.wait_for(middleware(second, Update(update_id=2), {}), timeout=10)
     assert not slow.done()
     telegram.let_through.set()
+    await slow
+    async with sessionmaker() as other:
+        assert (await get_business(other)).name == "Second"
+
+
+async def test_a_transaction_does_not_wait_for_another_updates_redis_read(
+    sessionmaker, redis_storage: RedisStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new client's first update looks up their language, then reads their dialog
+    stack: that read must not hold the database (SQLite's one write lock)."""
+    reading, let_through = asyncio.Event(), asyncio.Event()
+    mget = redis_storage.redis.mget
+
+    async def slow_mget(*args: Any, **kwargs: Any) -> Any:
+        reading.set()
+        await let_through.wait()
+        return await mget(*args, **kwargs)
+
+    monkeypatch.setattr(redis_storage.redis, "mget", slow_mget)
+    dialogs, database = DialogStorageMiddleware(redis_storage), DbSessionMiddleware(sessionmaker)
+
+    async def first(_: TelegramObject, data: dict[str, Any]) -> None:
+        (await get_business(data["session"])).name = "First"
+        await data["session"].flush()
+        key = StorageKey(bot_id=1, chat_id=1, user_id=1, destiny="aiogd:context:x")
+        await data["fsm_storage"].get_data(key)
+
+    async def second(_: TelegramObject, data: dict[str, Any]) -> None:
+        (await get_business(data["session"])).name = "Second"
+
+    async def with_session(event: TelegramObject, data: dict[str, Any]) -> None:
+        await database(first, event, data)
+
+    slow = asyncio.create_task(dialogs(with_session, Update(update_id=1), {}))
+    await reading.wait()  # the first update waits for Redis
+    await asyncio.wait_for(database(second, Update(update_id=2), {}), timeout=10)
+    assert not slow.done()
+    let_through.set()
     await slow
     async with sessionmaker() as other:
         assert (await get_business(other)).name == "Second"

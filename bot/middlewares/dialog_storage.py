@@ -12,6 +12,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import TelegramObject
 
 from bot.buffered_storage import BufferedRedisStorage
+from bot.middlewares.session import commit_before_waiting
 
 
 class DialogStorageMiddleware(BaseMiddleware):
@@ -27,6 +28,8 @@ class DialogStorageMiddleware(BaseMiddleware):
     On Redis each update gets a `BufferedRedisStorage`, flushed when the update
     is done. That is safe because a chat's updates take turns for the whole
     update (bot/chat_turns.py): build the dispatcher with `create_dispatcher`.
+    A read waits for Redis, so the update's database work is committed before it,
+    as before a request to Telegram.
     """
 
     def __init__(self, storage: BaseStorage) -> None:
@@ -41,7 +44,7 @@ class DialogStorageMiddleware(BaseMiddleware):
         if not isinstance(self.storage, RedisStorage):
             data["fsm_storage"] = self.storage
             return await handler(event, data)
-        buffered = BufferedRedisStorage(self.storage)
+        buffered = BufferedRedisStorage(self.storage, before_read=commit_before_waiting)
         data["fsm_storage"] = buffered
         try:
             return await handler(event, data)
