@@ -15,7 +15,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from aiogram.fsm.state import State
-from aiogram.types import Message, User
+from aiogram.types import ErrorEvent, Message, Update, User
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 from aiogram_dialog.widgets.common import WhenCondition
 from aiogram_dialog.widgets.input import MessageInput
@@ -71,14 +71,54 @@ class I18nText(Text):
 
 
 class Notice(Text):
-    """A one-off line above a window ("that time was just taken"), shown once."""
+    """A one-off line above a window ("that time was just taken"), shown by the
+    update that set it and gone from the next one.
+
+    Within the update it may be rendered more than once: a dialog that ends in the
+    same tap that opened it (Book refused at the limit) shows the window under it,
+    and aiogram-dialog, seeing that window's context as it was before the tap,
+    shows it once more.
+    """
 
     async def _render_text(self, data: dict[str, Any], manager: DialogManager) -> str:
-        return manager.dialog_data.pop(NOTICE, "")
+        notice = manager.dialog_data.get(NOTICE)
+        if notice is None:
+            return ""
+        text, update_id = notice
+        if update_id != _update_id(manager):  # an earlier update's, shown then
+            del manager.dialog_data[NOTICE]
+            return ""
+        return cast(str, text)
 
 
 def set_notice(manager: DialogManager, text: str) -> None:
-    manager.dialog_data[NOTICE] = text
+    manager.dialog_data[NOTICE] = [text, _update_id(manager)]
+
+
+def _update_id(manager: DialogManager) -> int:
+    """The update in hand; error handlers (a stale button's) get it with the error."""
+    event = manager.event
+    update = (
+        event.update if isinstance(event, ErrorEvent) else manager.middleware_data["event_update"]
+    )
+    return cast(Update, update).update_id
+
+
+async def show_start_notice(start_data: object, manager: DialogManager) -> None:
+    """A notice passed by whoever opened the dialog ("that button is outdated")."""
+    if isinstance(start_data, dict) and isinstance(start_data.get(NOTICE), str):
+        set_notice(manager, start_data[NOTICE])
+
+
+async def show_result_notice(start_data: object, result: object, manager: DialogManager) -> None:
+    """A notice a finished sub-dialog handed back ("language changed", "you are at
+    the limit of bookings")."""
+    await show_start_notice(result, manager)
+
+
+async def done_with_notice(manager: DialogManager, notice: str) -> None:
+    """Leave this dialog for the one it was opened from, which shows `notice`."""
+    await manager.done(result={NOTICE: notice})
 
 
 def translator(manager: DialogManager) -> Translator:

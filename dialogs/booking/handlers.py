@@ -49,6 +49,7 @@ from dialogs.common import (
     HISTORY,
     current_client,
     db_session,
+    done_with_notice,
     go_back,
     go_to,
     now,
@@ -130,8 +131,13 @@ async def _may_book(manager: DialogManager) -> bool:
 
 
 async def _leave(manager: DialogManager, error: BookingError) -> None:
-    """No booking can be made: the main menu, with the reason."""
-    await open_main_menu(manager, notice=await refusal_text(manager, error))
+    """No booking can be made: back where Book was tapped (the menu, My bookings),
+    with the reason; the main menu when nothing is open under the booking."""
+    notice = await refusal_text(manager, error)
+    if len(manager.current_stack().intents) > 1:
+        await done_with_notice(manager, notice)
+    else:
+        await open_main_menu(manager, notice=notice)
 
 
 async def _does_service(manager: DialogManager, staff_id: int, service_id: int) -> bool:

@@ -7,7 +7,7 @@ from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button
 
 from db.services.clients import set_locale
-from dialogs.common import NOTICE, current_client, db_session
+from dialogs.common import current_client, db_session, done_with_notice
 from locales import SUPPORTED_LOCALES, get_translator
 
 
@@ -22,4 +22,4 @@ async def on_language(callback: CallbackQuery, button: Button, manager: DialogMa
     i18n = get_translator(locale)
     manager.middleware_data["i18n"] = i18n
     manager.middleware_data["locale"] = locale
-    await manager.done(result={NOTICE: i18n("language-changed")})
+    await done_with_notice(manager, i18n("language-changed"))

@@ -5,9 +5,14 @@ from __future__ import annotations
 from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.kbd import Column, Start
 
-from dialogs.common import I18nText, Notice, unexpected_input
+from dialogs.common import (
+    I18nText,
+    Notice,
+    show_result_notice,
+    show_start_notice,
+    unexpected_input,
+)
 from dialogs.main_menu.getters import greeting
-from dialogs.main_menu.handlers import show_result_notice, show_start_notice
 from dialogs.states import AboutSG, BookingSG, LanguageSG, MainMenuSG, MyBookingsSG, MyDataSG
 
 

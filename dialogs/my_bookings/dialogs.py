@@ -9,7 +9,7 @@ from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.kbd import Button, Column, Row, Select, Start, SwitchTo
 from aiogram_dialog.widgets.text import Format
 
-from dialogs.common import I18nText, Notice, menu_button, unexpected_input
+from dialogs.common import I18nText, Notice, menu_button, show_result_notice, unexpected_input
 from dialogs.my_bookings import getters, handlers
 from dialogs.states import BookingSG, MyBookingsSG
 
@@ -91,4 +91,6 @@ def my_bookings_dialog() -> Dialog:
             getter=getters.past,
         ),
         on_start=handlers.open_from_start,
+        # Booking refused at once (the limit): the reason, where Book was tapped.
+        on_process_result=show_result_notice,
     )

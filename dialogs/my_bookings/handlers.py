@@ -21,6 +21,7 @@ from dialogs.common import (
     refusal_text,
     set_notice,
     settings_of,
+    show_start_notice,
     translator,
 )
 from dialogs.main_menu import open_main_menu
@@ -69,8 +70,7 @@ async def open_from_start(start_data: object, manager: DialogManager) -> None:
     when it is gone."""
     if not isinstance(start_data, dict):
         return
-    if isinstance(start_data.get(NOTICE), str):
-        set_notice(manager, start_data[NOTICE])
+    await show_start_notice(start_data, manager)
     if keys.BOOKING_ID in start_data:
         await _open_booking(manager, start_data[keys.BOOKING_ID])
 

@@ -1,5 +1,5 @@
 """A client at the limit of upcoming bookings (3 by default) is told when they tap
-Book, not after choosing a visit."""
+Book, not after choosing a visit, and stays where they tapped it."""
 
 from __future__ import annotations
 
@@ -37,6 +37,16 @@ async def test_book_from_the_menu_at_the_limit_is_refused_at_once(
     assert "🗂 Мои записи" in chat.buttons()  # the main menu, under the notice
 
 
+async def test_a_deep_link_at_the_limit_shows_the_menu_once_with_the_reason(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await client_with_bookings(session, chat, world, clock, "10:00", "11:00", "12:00")
+    await chat.send(f"/start service_{world.service_id}")
+
+    (_only,) = chat.manager.sent_messages  # not a greeting first, then another
+    assert AT_THE_LIMIT in chat.text and "🗂 Мои записи" in chat.buttons()
+
+
 async def test_book_and_book_again_in_my_bookings_at_the_limit_are_refused_at_once(
     chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
 ) -> None:
@@ -49,12 +59,14 @@ async def test_book_and_book_again_in_my_bookings_at_the_limit_are_refused_at_on
     await chat.send("/start")
     await chat.tap("🗂 .*")
     await chat.tap("📅 .*")
+    # Still in My bookings, where the client was, with the reason.
     assert AT_THE_LIMIT in chat.text and "Выберите услугу" not in chat.text
+    assert "предстоящие записи. Нажмите" in chat.text and "🗂 Мои записи" not in chat.buttons()
 
-    await chat.tap("🗂 .*")
     await chat.tap("🕘 .*")
     await chat.tap("↻ .*Haircut")
     assert AT_THE_LIMIT in chat.text and "Выберите день" not in chat.text
+    assert any(button.startswith("↻") for button in chat.buttons())  # the past visits
     assert len(await bookings_of(session, client_id)) == 4
 
 
