@@ -12,7 +12,7 @@ from bot.filters import PrivateChat
 from db.services.clients import get_or_create_client
 from dialogs.booking.keys import SERVICE_ID, STAFF_ID
 from dialogs.common import parse_id
-from dialogs.main_menu import open_main_menu
+from dialogs.main_menu import fresh_message, open_main_menu
 from dialogs.states import BookingSG
 from locales import Translator
 
@@ -51,10 +51,15 @@ async def start(
             name=message.from_user.full_name,
             language=message.from_user.language_code,
         )
-    await open_main_menu(dialog_manager)
     choice = deep_link_choice(command.args)
-    if choice is not None:
-        await dialog_manager.start(BookingSG.service, data=choice)
+    if choice is None:
+        await open_main_menu(dialog_manager)
+        return
+    # The booking over the menu, one message: its first step, or the menu with the
+    # reason when the client may not book.
+    show_mode = fresh_message(dialog_manager)
+    await open_main_menu(dialog_manager, shown=False)
+    await dialog_manager.start(BookingSG.service, data=choice, show_mode=show_mode)
 
 
 async def cancel(message: Message, dialog_manager: DialogManager, i18n: Translator) -> None:
