@@ -65,10 +65,11 @@ async def test_the_booking_confirmation_stays_in_the_chat_after_the_menu_opens(
     assert "You are booked" not in live_chat.texts[-1]  # the menu came as a new message
 
 
-async def test_a_stale_button_on_the_phone_step_keeps_its_message(
+async def test_a_stale_button_on_the_phone_step_keeps_its_message_and_takes_the_keyboard_away(
     live_chat: TelegramChat,
 ) -> None:
-    """The menu comes as a new message; the old message tapped loses its buttons only."""
+    """The menu comes as a new message; the old message tapped loses its buttons
+    only, and the share-contact keyboard goes with the phone prompt."""
     await live_chat.send("/start")
     menu = next(iter(live_chat.telegram.shown.values()))
     await up_to_the_phone_step(live_chat, started=True)
@@ -80,3 +81,4 @@ async def test_a_stale_button_on_the_phone_step_keeps_its_message(
         for request in live_chat.telegram.requests
     )
     assert "That button is out of date" in live_chat.texts[-1]
+    assert not live_chat.reply_keyboard_up
