@@ -269,7 +269,13 @@ class Formatter:
         return _format_date(day, "LLLL y", self.locale).capitalize()
 
     def time(self, instant: datetime) -> str:
-        return _format_clock(self.local(instant).time(), self.locale)
+        """The local time; in the hour a clock change repeats, with its zone
+        ("02:30 CEST", then "02:30 CET"), as the two are different times."""
+        local = self.local(instant)
+        text = _format_clock(local.time(), self.locale)
+        if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+            text += f" {local.tzname()}"
+        return text
 
     def clock_time(self, wall: time) -> str:
         """A local wall-clock time (opening hours), as the language writes it."""
