@@ -84,24 +84,21 @@ class Notice(Text):
         notice = manager.dialog_data.get(NOTICE)
         if notice is None:
             return ""
-        text, update_id = notice
-        if update_id != _update_id(manager):  # an earlier update's, shown then
-            del manager.dialog_data[NOTICE]
-            return ""
-        return cast(str, text)
+        if isinstance(notice, list) and notice[1:] == [incoming_update(manager).update_id]:
+            return str(notice[0])
+        del manager.dialog_data[NOTICE]  # an earlier update's, shown then
+        return ""
 
 
 def set_notice(manager: DialogManager, text: str) -> None:
-    manager.dialog_data[NOTICE] = [text, _update_id(manager)]
+    manager.dialog_data[NOTICE] = [text, incoming_update(manager).update_id]
 
 
-def _update_id(manager: DialogManager) -> int:
+def incoming_update(manager: DialogManager) -> Update:
     """The update in hand; error handlers (a stale button's) get it with the error."""
-    event = manager.event
-    update = (
-        event.update if isinstance(event, ErrorEvent) else manager.middleware_data["event_update"]
-    )
-    return cast(Update, update).update_id
+    if isinstance(manager.event, ErrorEvent):
+        return manager.event.update
+    return cast(Update, manager.middleware_data["event_update"])
 
 
 async def show_start_notice(start_data: object, manager: DialogManager) -> None:

@@ -6,10 +6,10 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Chat, ErrorEvent, Message, TelegramObject
+from aiogram.types import CallbackQuery, Chat, Message
 from aiogram_dialog import DialogManager, ShowMode, StartMode
 
-from dialogs.common import NOTICE
+from dialogs.common import NOTICE, incoming_update
 from dialogs.states import MainMenuSG
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,7 @@ async def open_main_menu(
     """The menu as a fresh message, with every older dialog dropped; `shown=False`
     puts it under a dialog started next, which is then shown in its place.
     """
-    if shown and isinstance(_incoming(manager), CallbackQuery):
+    if shown and isinstance(incoming_update(manager).event, CallbackQuery):
         await _delete_reply_keyboard_prompt(manager)
     await manager.start(
         MainMenuSG.main,
@@ -41,7 +41,8 @@ def fresh_message(manager: DialogManager) -> ShowMode:
     instead, so there only its buttons go (see `open_main_menu` for the prompt).
     """
     prompt_up = (
-        isinstance(_incoming(manager), Message) and manager.current_stack().last_reply_keyboard
+        isinstance(incoming_update(manager).event, Message)
+        and manager.current_stack().last_reply_keyboard
     )
     return ShowMode.DELETE_AND_SEND if prompt_up else ShowMode.SEND
 
@@ -59,9 +60,3 @@ async def _delete_reply_keyboard_prompt(manager: DialogManager) -> None:
     except TelegramAPIError as error:  # gone already: the keyboard went with it
         log.info("Could not delete the phone prompt: %s", error)
     stack.last_reply_keyboard = False
-
-
-def _incoming(manager: DialogManager) -> TelegramObject:
-    """What the user sent or tapped, also in an error handler."""
-    event = manager.event
-    return event.update.event if isinstance(event, ErrorEvent) else event
