@@ -282,6 +282,7 @@ class Booking(Base):
         Index("ix_bookings_client_starts", "client_id", "starts_at"),
         Index("ix_bookings_status_ends", "status", "ends_at"),
         Index("ix_bookings_starts_at", "starts_at"),
+        Index("uq_bookings_request_key", "request_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -295,6 +296,8 @@ class Booking(Base):
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     comment: Mapped[str | None] = mapped_column(String(500))
     source: Mapped[str] = mapped_column(String(16), default="chat")
+    # The client's name for the request that made it (see `create_booking`).
+    request_key: Mapped[str | None] = mapped_column(String(32))
     cancelled_by: Mapped[ActorKind | None] = mapped_column(_enum(ActorKind, "actor_kind"))
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -31,6 +31,7 @@ async def _book(
     *,
     client_id: int,
     starts_at: datetime,
+    request_key: str | None = None,
 ) -> int | errors.BookingError:
     """One booking attempt in its own transaction: the booking id, or the refusal."""
     async with sessionmaker() as session:
@@ -42,6 +43,7 @@ async def _book(
                 staff_id=world.staff_ids[0],
                 starts_at=starts_at,
                 now=now,
+                request_key=request_key,
             )
             await session.commit()
         except errors.BookingError as error:
@@ -85,7 +87,14 @@ async def test_concurrent_double_tap_makes_one_booking(session, sessionmaker, cl
 
     results = await asyncio.gather(
         *(
-            _book(sessionmaker, world, clock.now(), client_id=world.client_id, starts_at=start)
+            _book(
+                sessionmaker,
+                world,
+                clock.now(),
+                client_id=world.client_id,
+                starts_at=start,
+                request_key="tap",
+            )
             for _ in range(10)
         )
     )

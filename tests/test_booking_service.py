@@ -174,14 +174,30 @@ async def test_any_staff_refuses_when_everyone_is_busy(session, world, clock):
 
 
 async def test_double_tap_returns_the_same_booking(session, world, clock):
-    first = await book(session, world, clock)
+    first = await book(session, world, clock, request_key="tap")
     await session.commit()
-    again = await book(session, world, clock)
+    again = await book(session, world, clock, request_key="tap")
     await session.commit()
 
     assert again.id == first.id
     assert await count(session, Booking) == 1
     assert await audit_actions(session, first.id) == ["created"]
+
+
+@pytest.mark.parametrize("second_staff", ["named", "any"])
+async def test_a_second_request_for_the_same_time_is_a_second_booking(
+    session, world, clock, second_staff
+):
+    """A parent booking their child's haircut beside their own, with whoever is free."""
+    first = await book(session, world, clock, request_key="mine")
+    await session.commit()
+    staff_id = world.staff_ids[1] if second_staff == "named" else None
+    second = await book(session, world, clock, staff_id=staff_id, request_key="child")
+    await session.commit()
+
+    assert second.id != first.id
+    assert (first.staff_id, second.staff_id) == (world.staff_ids[0], world.staff_ids[1])
+    assert await count(session, Booking) == 2
 
 
 @pytest.mark.parametrize(

@@ -280,16 +280,11 @@ async def _any_staff(
     raise _PROBLEM_ERRORS[problem or SlotProblem.TAKEN]
 
 
-async def _active_booking_of(
-    session: AsyncSession, *, client_id: int, service_id: int, starts_at: datetime
+async def _booking_of_request(
+    session: AsyncSession, *, client_id: int, request_key: str
 ) -> Booking | None:
     return await session.scalar(
-        select(Booking).where(
-            Booking.client_id == client_id,
-            Booking.service_id == service_id,
-            Booking.starts_at == starts_at,
-            is_active_status(Booking.status),
-        )
+        select(Booking).where(Booking.client_id == client_id, Booking.request_key == request_key)
     )
 
 
@@ -419,13 +414,13 @@ def _request_statement(*, named_staff: bool) -> Select[Any]:
     duration_minutes, buffer_after_minutes, price (service_id None: no such
     service); settings_id (None until the settings row exists) and the settings
     the rules, the limit, the status and the reminders need; upcoming (the
-    client's upcoming bookings) and repeat_id (an upcoming booking this very
-    request already made). With `named_staff` also named_staff_id (None unless
+    client's upcoming bookings) and repeat_id (the client's booking this very
+    request already made, by its `request_key`). With `named_staff` also named_staff_id (None unless
     the staff member is active and does the service), staff_chat, and their
     weekly hours and nearby exceptions as JSON rows (`calendar.WEEKLY_HOURS_JSON`,
     `calendar.EXCEPTIONS_NEAR_JSON`).
 
-    Parameters: client_id, service_id, starts_at, now, and since: `now -
+    Parameters: client_id, service_id, request_key, now, and since: `now -
     LONGEST_BOOKING`, before which no upcoming booking starts; with `named_staff`
     also staff_id and `calendar.hours_window`'s, for the staff member's hours.
     The `since` bound makes SQLite count by the (client_id, starts_at) index;
@@ -436,15 +431,8 @@ def _request_statement(*, named_staff: bool) -> Select[Any]:
         Booking.starts_at > bindparam("since"),
         _upcoming(bindparam("now")),
     )
-    repeat = (
-        select(Booking.id)
-        .where(
-            upcoming,
-            Booking.service_id == bindparam("service_id"),
-            Booking.starts_at == bindparam("starts_at"),
-        )
-        .order_by(Booking.id)
-        .limit(1)
+    repeat = select(Booking.id).where(
+        Booking.client_id == Client.id, Booking.request_key == bindparam("request_key")
     )
     statement = (
         select(
@@ -528,12 +516,13 @@ async def _read_request(
     staff_id: int | None,
     starts_at: datetime,
     now: datetime,
+    request_key: str | None,
 ) -> Row[Any]:
     parameters = {
         "client_id": client_id,
         "service_id": service_id,
         "staff_id": staff_id,
-        "starts_at": starts_at,
+        "request_key": request_key,
         "now": now,
         "since": now - LONGEST_BOOKING,
     }
@@ -558,11 +547,16 @@ async def create_booking(
     comment: str | None = None,
     source: str = "chat",
     admin_ids: Sequence[int] = (),
+    request_key: str | None = None,
 ) -> Booking:
     """Book a visit; `staff_id=None` means "any available".
 
-    A repeat of a request that already succeeded (a double tap, a retried
-    update) returns the booking it made, also when both run at once.
+    `request_key` is the caller's name for this request (the booking dialog makes
+    one per booking, at most 32 characters). A repeat of a request that already
+    succeeded (a double tap, an update Telegram delivers again after a crash)
+    returns the booking it made, also when both run at once. Without a key every
+    call is a new request: the same client may book two visits at one time (a
+    child's haircut beside their own), and the request cannot tell a repeat.
     """
     _check_start(starts_at, now)
     # Locking the client queues one client's requests, so two different bookings
@@ -575,11 +569,11 @@ async def create_booking(
         staff_id=staff_id,
         starts_at=starts_at,
         now=now,
+        request_key=request_key,
     )
     if request.repeat_id is not None:
         return await session.get_one(Booking, request.repeat_id)
     settings = request if request.settings_id is not None else await get_business(session)
-    same_request = {"client_id": client_id, "service_id": service_id, "starts_at": starts_at}
     try:
         values = await _new_booking_values(
             session,
@@ -590,6 +584,7 @@ async def create_booking(
             now=now,
             comment=comment,
             source=source,
+            request_key=request_key,
         )
         messages = notifications.new_booking_messages(
             status=values["status"],
@@ -611,7 +606,11 @@ async def create_booking(
         # (its booking now fills the slot), the request did succeed. The client lock
         # makes twins queue, so this is the second line: it keeps the promise on
         # the database guard alone, whatever the transaction began with.
-        if (winner := await _active_booking_of(session, **same_request)) is not None:
+        if request_key is not None and (
+            winner := await _booking_of_request(
+                session, client_id=client_id, request_key=request_key
+            )
+        ):
             return winner
         raise
 
@@ -652,6 +651,7 @@ async def _new_booking_values(
     now: datetime,
     comment: str | None,
     source: str,
+    request_key: str | None,
 ) -> dict[str, Any]:
     """Check every rule; the new booking's columns. `settings`: the request's
     own columns, or the row `get_business` made when there was none."""
@@ -687,6 +687,7 @@ async def _new_booking_values(
         "price": request.price,
         "comment": _clean_text(comment),
         "source": source,
+        "request_key": request_key,
         "created_at": now,
         "updated_at": now,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from uuid import uuid4
 
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram_dialog import DialogManager, ShowMode
@@ -86,8 +87,12 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
     service_id = parse_id(start_data.get(keys.SERVICE_ID))
     staff_id = parse_id(start_data.get(keys.STAFF_ID))
     reschedule_id = parse_id(start_data.get(keys.RESCHEDULE_ID))
-    if reschedule_id is None and not await _may_book(manager):
-        return
+    if reschedule_id is None:
+        if not await _may_book(manager):
+            return
+        # Confirm tapped again, or delivered again after a crash, finds the booking
+        # this dialog made instead of making a second one.
+        data[keys.REQUEST_KEY] = uuid4().hex
     if service_id is None:
         if staff_id is None:
             return
@@ -415,6 +420,7 @@ async def _book(manager: DialogManager, client_id: int, actor: Actor) -> Booking
         now=now(manager),
         comment=data.get(keys.COMMENT),
         admin_ids=admin_ids,
+        request_key=data.get(keys.REQUEST_KEY),
     )
 
 

@@ -12,3 +12,4 @@ STARTS_AT = "starts_at"  # ISO UTC instant
 COMMENT = "comment"
 RESCHEDULE_ID = "reschedule_id"  # set when moving an existing booking
 BOOKING_ID = "booking_id"  # the booking made or moved, for the done screen
+REQUEST_KEY = "request_key"  # this dialog's name for its booking request (create_booking)

@@ -84,6 +84,28 @@ async def test_any_available_staff_member_gets_the_booking(
     assert booking.starts_at == local(TOMORROW, "15:00")
 
 
+async def test_a_second_visit_at_the_same_time_is_booked_too(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    """A parent's haircut with Staff 1, then their child's at the same time with
+    whoever is free: two visits, and the second done screen names Staff 2."""
+    await make_client(session, name="Ivan", telegram_id=chat.user_id, phone="+79001112233")
+    await session.commit()
+    await chat.send("/start")
+    for pattern in ["📅 .*", "Haircut · .*", "Staff 1", "24", "10:00", "✅ .*", "☰ .*"]:
+        await chat.tap(pattern)
+
+    for pattern in ["📅 .*", "Haircut · .*", "Любой свободный мастер", "24", "10:00", "✅ .*"]:
+        await chat.tap(pattern)
+
+    assert "Вы записаны" in chat.text and "Staff 2" in chat.text
+    client = await client_of(session, chat.user_id)
+    assert client is not None
+    bookings = await bookings_of(session, client.id)
+    assert sorted(booking.staff_id for booking in bookings) == list(world.staff_ids[:2])
+    assert len({document.document.filename for document in chat.requests(SendDocument)}) == 2
+
+
 async def test_a_returning_client_books_in_six_taps(
     chat: Chat, session: AsyncSession, world: World
 ) -> None:
