@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapper, Session, object_session
 
 from db.models import Client
 from db.services.clients import get_client
-from locales import get_translator, pick_locale
+from locales import Translator, get_translator, pick_locale
 
 CACHE_KEY = "zapis.locale_cache"  # in `Session.info`: the cache to tell about changes
 DEFAULT_TTL_SECONDS = 300.0
@@ -96,6 +96,17 @@ class LocaleCache:
             if expires > now:
                 break
             entries.popitem(last=False)
+
+
+def known_translator(
+    user: User | None, cache: LocaleCache | None, default_locale: str
+) -> Translator:
+    """The user's language as far as it is known without a query: the saved choice
+    if `cache` has it fresh, else Telegram's, else the default. For answers given
+    outside the language middleware (a flood, a failure)."""
+    saved = cache.known(user.id) if cache is not None and user is not None else None
+    language = user.language_code if user is not None else None
+    return get_translator(pick_locale(saved, language, default=default_locale))
 
 
 @event.listens_for(Client, "after_update")

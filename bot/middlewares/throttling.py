@@ -22,8 +22,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram_dialog.api.entities import DialogUpdate
 
-from bot.middlewares.i18n import LocaleCache
-from locales import get_translator, pick_locale
+from bot.middlewares.i18n import LocaleCache, known_translator
 
 log = logging.getLogger(__name__)
 
@@ -148,9 +147,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         """In the client's saved language when the language middleware's cache knows it
         (a flooder was served a moment ago), else in Telegram's: the throttle runs
         before the database session and never queries."""
-        saved = cache.known(user.id) if cache is not None else None
-        locale = pick_locale(saved, user.language_code, default=self.default_locale)
-        return get_translator(locale)("throttle-slow-down")
+        return known_translator(user, cache, self.default_locale)("throttle-slow-down")
 
     async def _refuse(
         self, bot: Bot, update: Update, chat: Chat | None, notice: str | None
