@@ -19,8 +19,8 @@ from aiogram_dialog.api.protocols import MessageManagerProtocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import dialogs
-from bot.chat_turns import TurnTakingDispatcher
 from bot.config import Settings
+from bot.dispatcher import BotDispatcher
 from bot.handlers import common, confirmations, errors, feedback, reminders
 from bot.middlewares.dialog_storage import DialogStorageMiddleware
 from bot.middlewares.i18n import I18nMiddleware, LocaleCache
@@ -65,7 +65,7 @@ def create_dispatcher(
     drive a flow at machine speed pass one with a clock they control.
     """
     locale_cache = LocaleCache()
-    dp = TurnTakingDispatcher(
+    dp = BotDispatcher(
         storage=storage if storage is not None else create_storage(settings),
         # aiogram's FSM middleware reads a state nothing uses; see DialogStorageMiddleware.
         disable_fsm=True,

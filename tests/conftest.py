@@ -110,13 +110,14 @@ REDIS_TTL_DAYS = 3
 
 
 @asynccontextmanager
-async def isolated_redis_storage() -> AsyncIterator[RedisStorage]:
-    """Production's Redis storage (`create_storage`), expiring after `REDIS_TTL_DAYS`,
-    its keys under a prefix of its own and removed at the end."""
+async def isolated_redis_storage(url: str | None = None) -> AsyncIterator[RedisStorage]:
+    """Production's Redis storage (`create_storage`) on the test Redis (or `url`),
+    expiring after `REDIS_TTL_DAYS`, its keys under a prefix of its own and removed
+    at the end."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=STUB_TOKEN,
-        redis_url=redis_url(),
+        redis_url=url or redis_url(),
         redis_state_ttl_days=REDIS_TTL_DAYS,
     )
     storage = create_storage(settings)
