@@ -193,7 +193,16 @@ async def _move_refused(manager: DialogManager, error: BookingError) -> None:
 
 
 async def on_back(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
-    await go_back(manager)
+    """A step back, or out to the dialog this one was opened over. Opened over
+    nothing (a reminder's Reschedule after a restart), Back out of it leads to
+    the booking being moved, or to the menu."""
+    data = manager.dialog_data
+    if data.get(HISTORY) or len(manager.current_stack().intents) > 1:
+        await go_back(manager)
+    elif data.get(keys.RESCHEDULE_ID):
+        await show_booking(manager, data[keys.RESCHEDULE_ID])
+    else:
+        await open_main_menu(manager)
 
 
 async def on_service(

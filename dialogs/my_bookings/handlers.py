@@ -56,8 +56,8 @@ async def _open_booking(manager: DialogManager, raw: str | int | None) -> None:
         await manager.switch_to(MyBookingsSG.detail)
 
 
-async def show_booking(manager: DialogManager, booking_id: int, notice: str) -> None:
-    """The booking's details with a notice, in place of every open dialog."""
+async def show_booking(manager: DialogManager, booking_id: int, notice: str | None = None) -> None:
+    """The booking's details, with a notice if given, in place of every open dialog."""
     await manager.start(
         MyBookingsSG.upcoming,
         data={keys.BOOKING_ID: booking_id, NOTICE: notice},

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from aiogram.methods import AnswerCallbackQuery
+from aiogram.types import Chat as TelegramChat
+from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.handlers.reminders import ReminderAction, ReminderCallback
 from db.models import Service
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, button_data, client_of
@@ -163,3 +166,28 @@ async def test_a_service_switched_off_mid_flow_goes_back_to_the_choice(
 
     assert "больше недоступны" in chat.text and "Выберите услугу" in chat.text
     assert not any(button.startswith("Haircut") for button in chat.buttons())
+
+
+async def test_back_from_a_reminders_reschedule_opened_over_nothing_shows_the_booking(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    """After a restart (dialogs in memory) the reminder's Reschedule opens the
+    calendar over no other dialog: Back must still lead somewhere."""
+    client = await make_client(session, name="Ivan", telegram_id=chat.user_id)
+    booking = await book(
+        session, world, client_id=client.id, starts_at=local(TOMORROW, "10:00"), now=clock.now()
+    )
+    await session.commit()
+    reminder = Message(
+        message_id=500,
+        date=clock.now(),
+        chat=TelegramChat(id=chat.user_id, type="private"),
+        text="⏰ Напоминание",
+    )
+    reschedule = ReminderCallback(action=ReminderAction.RESCHEDULE, booking_id=booking.id)
+    await chat.tap_data(reschedule.pack(), reminder)
+    assert "Выберите день" in chat.text
+
+    await chat.tap("‹ .*")
+
+    assert "Haircut" in chat.text and "🔁 Перенести" in chat.buttons()  # the booking's details
