@@ -65,12 +65,19 @@ class Outcome(enum.StrEnum):
     """What became of one claimed message in a sweep."""
 
     SENT = "sent"
-    SKIPPED = "skipped"  # stale: the visit began, the booking is gone, …
+    SKIPPED = "skipped"  # stale (the visit began, the booking is gone, …), or dropped meanwhile
     RETRIED = "retried"  # failed; back in the queue with backoff
     FAILED = "failed"  # failed for the last time
     DROPPED = "dropped"  # the recipient blocked the bot
     RELEASED = "released"  # Telegram kept asking to wait; back in the queue untouched
     UNRECORDED = "unrecorded"  # the answer could not be written; the lease brings it back
+
+
+_FAILURE_OUTCOMES = {
+    OutboxStatus.PENDING: Outcome.RETRIED,
+    OutboxStatus.FAILED: Outcome.FAILED,
+    OutboxStatus.SKIPPED: Outcome.SKIPPED,  # dropped by a change while it was being sent
+}
 
 
 @dataclass
@@ -240,8 +247,8 @@ class OutboxSender:
                 return await self._count_failure(message, error)
             await self._record(mark_sent, message.id, now=self._clock.now())
             return Outcome.SENT
-        await self._record(release, message.id, due_at=self._clock.now())
-        return Outcome.RELEASED
+        released = await self._record(release, message.id, due_at=self._clock.now())
+        return Outcome.RELEASED if released else Outcome.SKIPPED
 
     async def _count_failure(self, message: ClaimedMessage, error: Exception) -> Outcome:
         status = await self._record(
@@ -251,7 +258,7 @@ class OutboxSender:
             error=f"{type(error).__name__}: {error}",
             max_attempts=self._max_attempts,
         )
-        return Outcome.FAILED if status == OutboxStatus.FAILED else Outcome.RETRIED
+        return _FAILURE_OUTCOMES[status]
 
     async def _record(
         self,

@@ -17,6 +17,14 @@ Claim protocol (exactly once, apart from one documented window):
    message but before its commit, the message goes out a second time. Telegram's
    `sendMessage` has no idempotency key, so this one-message window cannot be
    closed; every other crash point loses nothing and repeats nothing.
+
+A change that makes a message pointless (a booking moved, cancelled or
+finished) drops it with `drop_pending` even while it is claimed, and nothing
+puts a dropped row back in the queue: `retry_later` and `release` touch a row
+only while it is still SENDING, and the lease takes back only SENDING rows. So
+a reminder made for a booking's earlier start goes out only when its send was
+already under way as the booking moved: once, and never again after a failed
+send, a flood wait or a crash.
 """
 
 from __future__ import annotations
@@ -156,18 +164,22 @@ def _forget_enqueued(session: Session) -> None:
 async def drop_pending(
     session: AsyncSession, *, booking_id: int, kinds: tuple[str, ...], reason: str
 ) -> int:
-    """Mark not-yet-sent messages of these kinds for a booking as skipped.
+    """Mark not-yet-sent messages of these kinds for a booking as skipped,
+    queued or claimed.
 
-    A row already claimed (SENDING) is in flight and cannot be recalled; the
-    sender renders it from the booking's current state, which is why it skips
-    reminders of bookings that are no longer active.
+    Claimed rows (SENDING) too: a failed send, a flood wait or a lost lease
+    would otherwise put them back in the queue, and a reminder made for the
+    booking's old start would go out on top of the new ones. A send already
+    under way cannot be recalled: that one message still goes out, rendered
+    from the booking's current state (which is why the sender skips reminders
+    of bookings no longer active), and `mark_sent` records it as sent.
     """
     result = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.booking_id == booking_id,
             OutboxMessage.kind.in_(kinds),
-            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
         )
         .values(status=OutboxStatus.SKIPPED, last_error=reason)
     )
@@ -198,7 +210,8 @@ async def claim_due(
     """Claim up to `limit` due rows (earliest first) for `worker`; the caller commits.
 
     Claims whose lease ran out are released first, so a row a dead process had
-    claimed is delivered by the next sweep instead of being lost.
+    claimed is delivered by the next sweep instead of being lost. A row dropped
+    meanwhile is no longer SENDING, so it stays dropped.
     """
     await session.execute(
         update(OutboxMessage)
@@ -245,6 +258,18 @@ async def _set(session: AsyncSession, message_id: int, **values: Any) -> None:
     )
 
 
+async def _set_claimed(session: AsyncSession, message_id: int, **values: Any) -> bool:
+    """`_set` for a row still claimed; False, changing nothing, when a change
+    dropped it meanwhile (see `drop_pending`)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
 async def mark_sent(session: AsyncSession, message_id: int, *, now: datetime) -> None:
     await _set(session, message_id, status=OutboxStatus.SENT, sent_at=now, last_error=None)
 
@@ -254,9 +279,12 @@ async def mark_skipped(session: AsyncSession, message_id: int, *, reason: str) -
     await _set(session, message_id, status=OutboxStatus.SKIPPED, last_error=reason)
 
 
-async def release(session: AsyncSession, message_id: int, *, due_at: datetime) -> None:
-    """Hand a claimed row back untouched, to be sent at `due_at` (after a long flood wait)."""
-    await _set(session, message_id, status=OutboxStatus.PENDING, due_at=due_at)
+async def release(session: AsyncSession, message_id: int, *, due_at: datetime) -> bool:
+    """Hand a claimed row back untouched, to be sent at `due_at` (after a long flood wait).
+
+    False when a change dropped the row meanwhile: it stays dropped.
+    """
+    return await _set_claimed(session, message_id, status=OutboxStatus.PENDING, due_at=due_at)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -275,10 +303,11 @@ async def retry_later(
     """Count a failed send: back to PENDING with backoff, or FAILED after `max_attempts`.
 
     `last_error` is kept either way, so an admin can see why a message is stuck.
+    A row a change dropped meanwhile stays as it is, and SKIPPED is returned.
     """
     attempts = message.attempts + 1
     status = OutboxStatus.FAILED if attempts >= max_attempts else OutboxStatus.PENDING
-    await _set(
+    claimed = await _set_claimed(
         session,
         message.id,
         status=status,
@@ -286,7 +315,7 @@ async def retry_later(
         due_at=now + retry_delay(attempts) if status == OutboxStatus.PENDING else message.due_at,
         last_error=error[:2000],
     )
-    return status
+    return status if claimed else OutboxStatus.SKIPPED
 
 
 async def drop_chat(session: AsyncSession, message_id: int, *, chat_id: int, error: str) -> int:
