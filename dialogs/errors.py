@@ -12,7 +12,7 @@ import logging
 from aiogram import Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent
+from aiogram.types import CallbackQuery, ErrorEvent
 from aiogram_dialog import DialogManager
 from aiogram_dialog.api.exceptions import OutdatedIntent, UnknownIntent, UnknownState
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -37,9 +37,12 @@ async def on_stale_dialog(
     i18n: Translator,
     sessionmaker: async_sessionmaker[AsyncSession],
 ) -> bool:
+    query = event.update.callback_query
+    if query is not None and _repeated_tap(event, dialog_manager, query):
+        await query.answer()
+        return True
     log.info("Stale dialog in update %s: %s", event.update.update_id, event.exception)
     notice = i18n("stale-button")
-    query = event.update.callback_query
     if query is not None:
         try:
             await query.answer(notice)
@@ -53,3 +56,12 @@ async def on_stale_dialog(
         await open_main_menu(dialog_manager, notice=notice)
         await session.commit()
     return True
+
+
+def _repeated_tap(event: ErrorEvent, manager: DialogManager, query: CallbackQuery) -> bool:
+    """A tap on the message the chat's dialogs show right now, for a dialog still
+    open under the one on screen: a button tapped twice (or delivered twice), the
+    first tap having opened a new dialog in that same message. Nothing to do."""
+    if not isinstance(event.exception, OutdatedIntent) or query.message is None:
+        return False
+    return query.message.message_id == manager.current_stack().last_message_id

@@ -82,3 +82,26 @@ async def test_a_stale_button_on_the_phone_step_keeps_its_message_and_takes_the_
     )
     assert "That button is out of date" in live_chat.texts[-1]
     assert not live_chat.reply_keyboard_up
+
+
+async def test_a_double_tap_on_book_keeps_the_screen_it_opened(live_chat: TelegramChat) -> None:
+    """The second delivery of the tap carries the menu's old data: it is a repeat of
+    the first, not a stale button, and must not throw the client out."""
+    await live_chat.send("/start")
+    menu = next(iter(live_chat.telegram.shown.values()))
+    await live_chat.tap_message(menu, "📅 .*")
+    await live_chat.tap_message(menu, "📅 .*")
+
+    assert "Choose a service" in live_chat.texts[-1]
+    assert "out of date" not in " ".join(live_chat.texts)
+
+
+async def test_a_button_of_an_older_message_is_still_a_stale_one(live_chat: TelegramChat) -> None:
+    await live_chat.send("/start")
+    menu = next(iter(live_chat.telegram.shown.values()))
+    await live_chat.tap_message(menu, "📅 .*")
+    await live_chat.send("/start")  # a new menu: the first one is history
+
+    await live_chat.tap_message(menu, "📅 .*")
+
+    assert "That button is out of date" in live_chat.texts[-1]
