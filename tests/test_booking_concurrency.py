@@ -8,7 +8,9 @@ The last tests insert rows past the service to show the database guard itself.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text, update
@@ -16,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import AuditEntry, Booking, BookingStatus, OutboxMessage
+from db.services import booking as booking_service
 from db.services import errors
 from db.services.booking import Actor, create_booking, reschedule_booking
 from tests.factories import World, local, make_client, make_world
@@ -32,6 +35,7 @@ async def _book(
     client_id: int,
     starts_at: datetime,
     request_key: str | None = None,
+    any_staff: bool = False,
 ) -> int | errors.BookingError:
     """One booking attempt in its own transaction: the booking id, or the refusal."""
     async with sessionmaker() as session:
@@ -40,7 +44,7 @@ async def _book(
                 session,
                 client_id=client_id,
                 service_id=world.service_id,
-                staff_id=world.staff_ids[0],
+                staff_id=None if any_staff else world.staff_ids[0],
                 starts_at=starts_at,
                 now=now,
                 request_key=request_key,
@@ -102,6 +106,44 @@ async def test_concurrent_double_tap_makes_one_booking(session, sessionmaker, cl
     assert len(set(results)) == 1
     assert isinstance(results[0], int)
     assert await _active_count(session) == 1
+
+
+async def test_two_any_staff_requests_for_one_time_both_get_someone(
+    session, sessionmaker, clock, monkeypatch
+):
+    """Both pick the first staff member before either inserts (PostgreSQL lets
+    them; on SQLite the second waits for the first's transaction): the loser of
+    the insert picks again and gets the second one, not "this time was taken"."""
+    world = await make_world(session, staff_count=2)
+    real_pick = booking_service.pick_staff
+    both_picked = asyncio.Barrier(2)
+
+    async def pick_then_wait_for_the_other(*args: Any, **kwargs: Any) -> int | None:
+        chosen = await real_pick(*args, **kwargs)
+        with contextlib.suppress(TimeoutError):  # SQLite: the other cannot pick yet
+            await asyncio.wait_for(both_picked.wait(), timeout=0.2)
+        return chosen
+
+    monkeypatch.setattr(booking_service, "pick_staff", pick_then_wait_for_the_other)
+    start = local(DAY, "10:00")
+
+    results = await asyncio.gather(
+        *(
+            _book(
+                sessionmaker,
+                world,
+                clock.now(),
+                client_id=client_id,
+                starts_at=start,
+                any_staff=True,
+            )
+            for client_id in (world.client_id, world.other_client_id)
+        )
+    )
+
+    assert all(isinstance(result, int) for result in results), results
+    staff = await session.scalars(select(Booking.staff_id).where(Booking.id.in_(results)))
+    assert sorted(staff) == sorted(world.staff_ids)
 
 
 async def test_one_client_racing_two_bookings_stays_within_the_limit(session, sessionmaker, clock):

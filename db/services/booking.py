@@ -102,6 +102,9 @@ TEXT_MAX_LENGTH = 500  # comment and cancel reason columns
 PG_EXCLUSION_VIOLATION = "23P01"
 PG_DEADLOCK = "40P01"
 ENTITY = "booking"
+# Picks for "any available" when the chosen one is taken between the pick and the
+# insert; each retry means another booking for that very minute just committed.
+ANY_STAFF_ATTEMPTS = 3
 
 _PROBLEM_ERRORS: dict[SlotProblem, type[BookingError]] = {
     SlotProblem.TOO_SOON: TooSoon,
@@ -574,33 +577,19 @@ async def create_booking(
     if request.repeat_id is not None:
         return await session.get_one(Booking, request.repeat_id)
     settings = request if request.settings_id is not None else await get_business(session)
+    wanted = {"staff_id": staff_id, "starts_at": starts_at, "now": now, "comment": comment}
+    wanted |= {"source": source, "request_key": request_key, "admin_ids": admin_ids}
     try:
-        values = await _new_booking_values(
-            session,
-            request,
-            settings,
-            staff_id=staff_id,
-            starts_at=starts_at,
-            now=now,
-            comment=comment,
-            source=source,
-            request_key=request_key,
-        )
-        messages = notifications.new_booking_messages(
-            status=values["status"],
-            starts_at=starts_at,
-            now=now,
-            client_chat=None if request.blocked_bot else request.client_telegram_id,
-            staff_chat=(
-                request.staff_chat
-                if staff_id is not None
-                else await notifications.staff_chat(session, values["staff_id"])
-            ),
-            admin_ids=list(admin_ids),
-            reminder_offsets=settings.reminder_offsets_minutes,
-        )
-        actor = Actor(ActorKind.CLIENT, telegram_id=request.client_telegram_id, client_id=client_id)
-        return await _write_new_booking(session, values, actor, now=now, messages=messages)
+        attempt = 1
+        while True:
+            try:
+                return await _new_booking(session, request, settings, **wanted)
+            except _InsertRefused:
+                # "Any available": a booking committed after our pick took the staff
+                # member (PostgreSQL; SQLite serializes writers). The next pick sees it.
+                if staff_id is not None or attempt == ANY_STAFF_ATTEMPTS:
+                    raise
+                attempt += 1
     except BookingError:
         # Refused after all? If a twin of this request committed in the meantime
         # (its booking now fills the slot), the request did succeed. The client lock
@@ -615,6 +604,54 @@ async def create_booking(
         raise
 
 
+async def _new_booking(
+    session: AsyncSession,
+    request: Row[Any],
+    settings: Row[Any] | BusinessSettings,
+    *,
+    staff_id: int | None,
+    starts_at: datetime,
+    now: datetime,
+    comment: str | None,
+    source: str,
+    request_key: str | None,
+    admin_ids: Sequence[int],
+) -> Booking:
+    """One attempt at the booking `create_booking` was asked for: pick, check, insert."""
+    values = await _new_booking_values(
+        session,
+        request,
+        settings,
+        staff_id=staff_id,
+        starts_at=starts_at,
+        now=now,
+        comment=comment,
+        source=source,
+        request_key=request_key,
+    )
+    messages = notifications.new_booking_messages(
+        status=values["status"],
+        starts_at=starts_at,
+        now=now,
+        client_chat=None if request.blocked_bot else request.client_telegram_id,
+        staff_chat=(
+            request.staff_chat
+            if staff_id is not None
+            else await notifications.staff_chat(session, values["staff_id"])
+        ),
+        admin_ids=list(admin_ids),
+        reminder_offsets=settings.reminder_offsets_minutes,
+    )
+    actor = Actor(
+        ActorKind.CLIENT, telegram_id=request.client_telegram_id, client_id=request.client_id
+    )
+    return await _write_new_booking(session, values, actor, now=now, messages=messages)
+
+
+class _InsertRefused(SlotTaken):
+    """The overlap guard refused the insert: the slot was free when checked."""
+
+
 async def _write_new_booking(
     session: AsyncSession,
     values: dict[str, Any],
@@ -623,7 +660,7 @@ async def _write_new_booking(
     now: datetime,
     messages: list[Message],
 ) -> Booking:
-    """Insert a new booking under the overlap guard (refused: `SlotTaken`) with
+    """Insert a new booking under the overlap guard (refused: `_InsertRefused`) with
     its audit entry and its `messages` (`db.services.recorded_insert`)."""
     details = {
         "staff_id": values["staff_id"],
@@ -636,7 +673,7 @@ async def _write_new_booking(
     )
     booking = await insert_recorded(session, values, audit_entry, outbox_rows)
     if booking is None:
-        raise SlotTaken
+        raise _InsertRefused
     note_enqueued(session, outbox_rows)
     return booking
 
