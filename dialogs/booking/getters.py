@@ -137,7 +137,8 @@ async def free_times(
     manager: DialogManager, session: AsyncSession, now: datetime
 ) -> list[datetime]:
     """Free starts on the chosen day: what the grid shows and what a tap is checked
-    against. A booking being moved leaves its own time free.
+    against. A booking being moved leaves its own time free, but for the very
+    start it has now (a move there would change nothing).
 
     Kept for the rest of the update (a tap on a day checks them, then the time grid
     shows them): loading them is a query and the engine's work over the day.
@@ -149,7 +150,7 @@ async def free_times(
     known: dict[tuple[Any, ...], list[datetime]]
     known = manager.middleware_data.setdefault(FREE_TIMES_THIS_UPDATE, {})
     if choice not in known:
-        known[choice] = await free_times_for(
+        starts = await free_times_for(
             session,
             service_id=data[keys.SERVICE_ID],
             staff_id=data.get(keys.STAFF_ID),
@@ -157,6 +158,10 @@ async def free_times(
             now=now,
             exclude_booking_id=data.get(keys.RESCHEDULE_ID),
         )
+        if moving_from := data.get(keys.MOVING_FROM):
+            now_at = datetime.fromisoformat(moving_from)
+            starts = [start for start in starts if start != now_at]
+        known[choice] = starts
     return known[choice]
 
 

@@ -103,6 +103,7 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
         return
     if reschedule_id is not None:
         data[keys.RESCHEDULE_ID] = reschedule_id
+        data[keys.MOVING_FROM] = start_data.get(keys.MOVING_FROM)
         data[keys.SERVICE_ID] = service_id
         data[keys.STAFF_ID] = staff_id
         if problem := await _choice_problem(manager):

@@ -131,6 +131,7 @@ async def _open_calendar(manager: DialogManager, booking: Booking) -> None:
             booking_keys.SERVICE_ID: booking.service_id,
             booking_keys.STAFF_ID: booking.staff_id,
             booking_keys.RESCHEDULE_ID: booking.id,
+            booking_keys.MOVING_FROM: booking.starts_at.isoformat(),
         },
     )
 
