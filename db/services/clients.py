@@ -72,13 +72,17 @@ def phone_region(timezone: str) -> str:
     return territory if territory in phonenumbers.SUPPORTED_REGIONS else FALLBACK_REGION
 
 
-def normalize_phone(raw: str, *, region: str) -> str:
+def normalize_phone(raw: str, *, region: str, verified: bool = False) -> str:
     """The number in E.164 (+79161234567), or `InvalidPhone`.
 
     A label before the number ("тел.", "tel:") is dropped. Letters after its
     first digit are refused: phonenumbers would read them as keypad digits
     ("ABC" is 222) or as an extension ("ext. 12", dropped from E.164), and the
     business would call a number the client never wrote.
+
+    A `verified` number (the user's own, as Telegram shares it) is taken whenever
+    it reads as a number: phonenumbers does not know every range Telegram gives
+    out, such as the anonymous +888 numbers.
     """
     text = raw.strip()
     start = next((i for i, c in enumerate(text) if c.isdigit() or c == "+"), len(text))
@@ -89,7 +93,7 @@ def normalize_phone(raw: str, *, region: str) -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone from None
-    if not phonenumbers.is_valid_number(number):
+    if not (verified or phonenumbers.is_valid_number(number)):
         raise InvalidPhone
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -165,9 +169,11 @@ async def get_or_create_client(
     return client
 
 
-async def set_phone(session: AsyncSession, client: Client, raw: str, *, timezone: str) -> str:
-    """Store a typed number, normalized; raises `InvalidPhone`."""
-    client.phone = normalize_phone(raw, region=phone_region(timezone))
+async def set_phone(
+    session: AsyncSession, client: Client, raw: str, *, timezone: str, verified: bool = False
+) -> str:
+    """Store a typed number (or a `verified` one), normalized; raises `InvalidPhone`."""
+    client.phone = normalize_phone(raw, region=phone_region(timezone), verified=verified)
     await session.flush()
     return client.phone
 
@@ -190,7 +196,7 @@ async def set_shared_phone(
         raise NotOwnContact
     # Telegram sends a contact's number in international form, often without "+".
     international = raw.strip() if raw.strip().startswith("+") else "+" + raw.strip()
-    return await set_phone(session, client, international, timezone=timezone)
+    return await set_phone(session, client, international, timezone=timezone, verified=True)
 
 
 async def set_name(session: AsyncSession, client: Client, raw: str) -> str:

@@ -24,6 +24,18 @@ async def test_the_senders_own_contact_is_taken(
     assert client is not None and client.phone == "+79161234567"
 
 
+async def test_the_senders_own_anonymous_number_is_taken(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    """Telegram's anonymous +888 numbers are the user's own, verified by Telegram,
+    though no numbering plan lists them."""
+    await reach_phone_step(chat)
+    await chat.share_contact("88804123456", owner_id=chat.user_id)
+    assert "Проверьте" in chat.text
+    client = await client_of(session, chat.user_id)
+    assert client is not None and client.phone == "+88804123456"
+
+
 async def test_someone_elses_contact_is_refused(
     chat: Chat, session: AsyncSession, world: World
 ) -> None:
