@@ -78,7 +78,8 @@ def booking_dialog() -> Dialog:
         Window(
             Notice(),
             I18nText("booking-pick-day", when=F["has_days"]),
-            I18nText("booking-no-days", when=~F["has_days"]),
+            I18nText("booking-no-days", when=~F["has_days"] & ~F["rescheduling"]),
+            I18nText("booking-no-days-move", when=~F["has_days"] & F["rescheduling"]),
             MonthGrid("day", on_day=handlers.on_day, on_month=handlers.on_month),
             Row(back_button(), menu_button()),
             unexpected_input(),

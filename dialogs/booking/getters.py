@@ -76,12 +76,17 @@ async def _choice(manager: DialogManager, session: AsyncSession) -> dict[str, An
     if member is not None:
         staff_name = member.name
     else:  # a staff member chosen but switched off since is not "any available"
-        staff_name = i18n("booking-any-staff" if staff_id is None else "booking-staff-off")
+        staff_name = i18n("booking-any-staff-name" if staff_id is None else "booking-staff-off")
     return {
         "service": service.name if service else "",
         "duration": duration_text(i18n, service.duration_minutes) if service else "",
         "staff_name": staff_name,
     }
+
+
+def _sentence_start(text: str) -> str:
+    """ "вторник, 24 ноября" as a line begins: "Вторник, 24 ноября"."""
+    return text[:1].upper() + text[1:]
 
 
 def _month_start(day: date) -> date:
@@ -174,7 +179,7 @@ async def times(
     return {
         "times": [(start.isoformat(), fmt.time(start)) for start in starts],
         "count": len(starts),
-        "day": fmt.day(date.fromisoformat(day)) if day else "",
+        "day": _sentence_start(fmt.day(date.fromisoformat(day))) if day else "",
         **await _choice(dialog_manager, session),
     }
 

@@ -85,5 +85,6 @@ async def past(
     return {
         "lines": "\n".join(lines),
         "repeatable": repeatable,
+        "again": i18n("my-bookings-past-again") if repeatable else "",
         "count": len(bookings),
     }

@@ -34,23 +34,25 @@ booking-service-item = { $name } · { $duration } · { $price }
 booking-service-gone = Sorry, this service or specialist is no longer available. Please choose again.
 booking-pick-staff = { $service } ({ $duration }). Who would you like to see?
 booking-any-staff = Any available
+booking-any-staff-name = any available specialist
 booking-staff-off = specialist no longer available
 booking-staff-gone = Sorry, this specialist is no longer available. Please choose again.
 booking-pick-day = { $service }, { $staff_name }. Choose a day:
 booking-no-days = Sorry, there are no free times in the coming days. Please try another specialist or come back later.
+booking-no-days-move = Sorry, there are no free times to move your booking to in the coming days. Please come back later.
 booking-day-full = Sorry, that day has just filled up. Please choose another one.
 booking-pick-time = { $service }, { $staff_name }
     { $day }: { $count ->
-        [0] no free times left
-        [one] { $count } free time
-       *[other] { $count } free times
+        [0] no free slots left
+        [one] { $count } free slot
+       *[other] { $count } free slots
     }. Choose a time:
 booking-ask-phone = How can we reach you? Tap “Share my phone number” below, or type your number.
 booking-share-phone = 📱 Share my phone number
 booking-ask-name = What is your name?
 booking-ask-comment = Anything we should know? Type a comment, or go on without one.
 booking-no-comment = Without a comment
-booking-comment-too-long = Please keep the comment under { $limit } characters.
+booking-comment-too-long = Please keep the comment to { $limit } characters or fewer.
 booking-comment-button = 💬 Comment
 booking-phone-button = 📞 Phone
 booking-confirm =
@@ -104,6 +106,7 @@ my-bookings-upcoming = { $count ->
    *[other] You have { $count } upcoming bookings. Tap one for details:
 }
 my-bookings-past-button = 🕘 Past visits
+my-bookings-past-again = Tap a visit to book it again.
 my-bookings-detail =
     { $service } · { $duration }
     With: { $staff_name }
@@ -121,7 +124,7 @@ my-bookings-past = { $count ->
     [0] You have no past visits yet.
    *[other] Your past visits:
         { $lines }
-        Tap a visit to book it again.
+        { $again }
 }
 
 about-text =

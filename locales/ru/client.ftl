@@ -34,10 +34,12 @@ booking-service-item = { $name } · { $duration } · { $price }
 booking-service-gone = К сожалению, эта услуга или мастер больше недоступны. Пожалуйста, выберите заново.
 booking-pick-staff = { $service } ({ $duration }). К кому вас записать?
 booking-any-staff = Любой свободный мастер
+booking-any-staff-name = любой свободный мастер
 booking-staff-off = мастер больше не принимает
 booking-staff-gone = К сожалению, этот мастер больше не принимает. Пожалуйста, выберите заново.
 booking-pick-day = { $service }, { $staff_name }. Выберите день:
 booking-no-days = К сожалению, в ближайшие дни свободного времени нет. Попробуйте другого мастера или загляните позже.
+booking-no-days-move = К сожалению, в ближайшие дни нет свободного времени, куда перенести запись. Пожалуйста, загляните позже.
 booking-day-full = К сожалению, этот день только что заняли. Пожалуйста, выберите другой.
 booking-pick-time = { $service }, { $staff_name }
     { $day }: { $count ->
@@ -108,6 +110,7 @@ my-bookings-upcoming = { $count ->
    *[other] У вас { $count } предстоящей записи. Нажмите на запись, чтобы открыть:
 }
 my-bookings-past-button = 🕘 Прошлые визиты
+my-bookings-past-again = Нажмите на визит, чтобы записаться снова.
 my-bookings-detail =
     { $service } · { $duration }
     Мастер: { $staff_name }
@@ -125,7 +128,7 @@ my-bookings-past = { $count ->
     [0] Прошлых визитов пока нет.
    *[other] Ваши прошлые визиты:
         { $lines }
-        Нажмите на визит, чтобы записаться снова.
+        { $again }
 }
 
 about-text =

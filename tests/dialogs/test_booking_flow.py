@@ -71,8 +71,9 @@ async def test_any_available_staff_member_gets_the_booking(
     await chat.tap("📅 .*")
     await chat.tap("Haircut · .*")
     await chat.tap("Любой свободный мастер")
-    assert "Любой свободный мастер" in chat.text
+    assert "Haircut, любой свободный мастер. Выберите день" in chat.text
     await chat.tap("24")
+    assert "Вторник, 24 ноября:" in chat.text
     await chat.tap("15:00")
     await chat.send("+7 916 123-45-67")
     await chat.tap("✅ .*")

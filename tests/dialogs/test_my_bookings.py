@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db.models import BookingStatus
+from db.models import BookingStatus, Service
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
 from tests.factories import World, book, local, make_client
@@ -120,6 +121,22 @@ async def test_book_again_starts_at_the_day_with_the_same_choice(
     old, new = await bookings_of(session, client.id)
     assert (new.service_id, new.staff_id) == (old.service_id, old.staff_id)
     assert new.starts_at == local(TOMORROW.replace(day=30), "12:00")
+
+
+async def test_past_visits_offer_booking_again_only_for_what_is_still_offered(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await booked(session, chat, world, clock)
+    await session.execute(update(Service).values(active=False))
+    await session.commit()
+    clock.advance(timedelta(days=2))
+    await chat.send("/start")
+    await chat.tap("🗂 .*")
+    await chat.tap("🕘 .*")
+
+    assert "Ваши прошлые визиты" in chat.text and "Haircut" in chat.text
+    assert "записаться снова" not in chat.text  # nothing here can be booked again
+    assert not any(button.startswith("↻") for button in chat.buttons())
 
 
 async def test_moving_past_the_deadline_is_refused_before_the_calendar(

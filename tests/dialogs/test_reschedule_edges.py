@@ -3,10 +3,12 @@ client is told why not, back on its details; a move never becomes a new booking.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Booking, BookingStatus, Service, Staff
+from db.models import Booking, BookingStatus, ExceptionKind, ScheduleException, Service, Staff
 from db.services.booking import Actor, cancel_booking
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
@@ -130,3 +132,23 @@ async def test_a_booking_moves_to_a_time_overlapping_its_own(
     assert "Запись перенесена" in chat.text
     booking = await only_booking(session, chat)
     assert booking.id == booking_id and booking.starts_at == local(TOMORROW, "10:30")
+
+
+async def test_no_free_days_to_move_to_says_so_without_suggesting_another_specialist(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await booked(session, chat, world, clock)
+    session.add(
+        ScheduleException(
+            staff_id=world.staff_ids[0],
+            kind=ExceptionKind.OFF,
+            date_from=clock.now().date(),
+            date_to=clock.now().date() + timedelta(days=400),
+        )
+    )
+    await session.commit()
+    await open_booking(chat)
+    await chat.tap("🔁 .*")
+
+    assert "нет свободного времени, куда перенести запись" in chat.text
+    assert "другого мастера" not in chat.text
