@@ -52,7 +52,8 @@ def booking_dialog() -> Dialog:
     return Dialog(
         Window(
             Notice(),
-            I18nText("booking-pick-service", when=F["has_services"]),
+            I18nText("booking-pick-service", when=F["has_services"] & ~F["preset_staff"]),
+            I18nText("booking-pick-service-of", when=F["has_services"] & F["preset_staff"]),
             I18nText("booking-no-services", when=~F["has_services"]),
             Column(id_select("service", "services", handlers.on_service)),
             Row(back_button(), menu_button()),

@@ -53,7 +53,14 @@ async def services(
         (service.id, service_label(service, i18n, fmt.price(service.price, business.currency)))
         for service in offered
     ]
-    return {"services": items, "count": len(items), "has_services": bool(items)}
+    preset = await get_active_staff(session, data.get(keys.PRESET_STAFF_ID))  # a staff deep link
+    return {
+        "services": items,
+        "count": len(items),
+        "has_services": bool(items),
+        "preset_staff": preset is not None,
+        "staff_name": preset.name if preset is not None else "",
+    }
 
 
 async def staff(dialog_manager: DialogManager, session: AsyncSession, **_: Any) -> dict[str, Any]:

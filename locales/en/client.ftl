@@ -29,6 +29,7 @@ line-name = 👤 { $value }
 line-comment = 💬 { $value }
 
 booking-pick-service = Choose a service:
+booking-pick-service-of = { $staff_name } offers these services. Choose one:
 booking-no-services = Sorry, there is nothing to book right now. Please come back later.
 booking-service-item = { $name } · { $duration } · { $price }
 booking-service-gone = Sorry, this service or specialist is no longer available. Please choose again.

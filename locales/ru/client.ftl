@@ -29,6 +29,7 @@ line-name = 👤 { $value }
 line-comment = 💬 { $value }
 
 booking-pick-service = Выберите услугу:
+booking-pick-service-of = Услуги мастера { $staff_name }. Выберите услугу:
 booking-no-services = Сейчас записаться не на что. Пожалуйста, загляните позже.
 booking-service-item = { $name } · { $duration } · { $price }
 booking-service-gone = К сожалению, эта услуга или мастер больше недоступны. Пожалуйста, выберите заново.

@@ -190,6 +190,7 @@ async def test_a_deep_link_preselects_the_service(chat: Chat, world: World) -> N
 
 async def test_a_deep_link_to_a_staff_member_skips_the_staff_step(chat: Chat, world: World) -> None:
     await chat.send(f"/start staff_{world.staff_ids[1]}")
+    assert "Услуги мастера Staff 2" in chat.text
     await chat.tap("Haircut · .*")
     assert "Haircut, Staff 2. Выберите день" in chat.text
 
