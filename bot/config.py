@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -20,6 +21,9 @@ TOKEN_PATTERN = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,50}$")
 SUPPORTED_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/zapis.sqlite3"
 SUPPORTED_LOCALES = ("ru", "en")
+# Telegram user ids are positive and fit a signed 64-bit integer (our BIGINT columns).
+MAX_TELEGRAM_ID = 2**63 - 1
+DIGITS = re.compile(r"[0-9]+")
 
 
 class SettingsError(Exception):
@@ -38,9 +42,10 @@ class DatabaseSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str) -> str:
+        _check_port(value)
         try:
             url = make_url(value)
-        except ArgumentError:
+        except (ArgumentError, ValueError):
             raise ValueError("cannot be parsed as a database URL") from None
         if url.drivername not in SUPPORTED_DRIVERS:
             raise ValueError(
@@ -86,12 +91,24 @@ class Settings(DatabaseSettings):
     def _split_admin_ids(cls, value: object) -> object:
         if isinstance(value, str):
             parts = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
-            bad = [part for part in parts if not part.lstrip("-").isdigit()]
+            bad = [part for part in parts if not DIGITS.fullmatch(part.lstrip("-"))]
             if bad:
                 raise ValueError(f"must be Telegram user ids separated by commas, got {bad[0]!r}")
             return [int(part) for part in parts]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("admin_ids")
+    @classmethod
+    def _telegram_id_range(cls, value: list[int]) -> list[int]:
+        # A number no Telegram user can have would only fail later, when the first
+        # booking writes a notice to it.
+        bad = [admin_id for admin_id in value if not 0 < admin_id <= MAX_TELEGRAM_ID]
+        if bad:
+            raise ValueError(
+                f"must be Telegram user ids, positive numbers up to {MAX_TELEGRAM_ID}, got {bad[0]}"
+            )
         return value
 
     @field_validator("timezone")
@@ -110,6 +127,21 @@ class Settings(DatabaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        _check_port(value)
+        if not value.startswith("unix://"):
+            # redis-py takes a path that is not a number for database 0, silently.
+            database = urlsplit(value).path.strip("/")
+            if database and not DIGITS.fullmatch(database):
+                raise ValueError(
+                    f"database {database!r} (the path after the host) must be a number such as 0"
+                )
+        # redis-py parses the rest (query options) only when it connects.
+        from redis.asyncio.connection import parse_url
+
+        try:
+            parse_url(value)
+        except ValueError as error:
+            raise ValueError(f"cannot be parsed: {error}") from None
         return value
 
     @field_validator("telegram_api_url")
@@ -119,11 +151,26 @@ class Settings(DatabaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        _check_port(value)
+        if not urlsplit(value).hostname:
+            raise ValueError("has no host name")
         return value.rstrip("/")
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def _check_port(value: str) -> None:
+    """A port in a URL, if any, must be a number from 1 to 65535."""
+    try:
+        if urlsplit(value).port != 0:
+            return
+    except ValueError:  # not a number, or beyond 65535
+        pass
+    host_and_port = urlsplit(value).netloc.rpartition("@")[2]  # no password in the line
+    text = host_and_port.rpartition("]")[2].partition(":")[2]  # "]": an IPv6 address
+    raise ValueError(f"port {text!r} is not a number from 1 to 65535")
 
 
 S = TypeVar("S", bound=DatabaseSettings)

@@ -54,6 +54,8 @@ BAD_SETTINGS = {
     "unsupported driver": ({"DATABASE_URL": "mysql+aiomysql://u@h/db"}, "DATABASE_URL"),
     "admin ids not numbers": ({"ADMIN_IDS": "123,owner"}, "ADMIN_IDS"),
     "redis url scheme": ({"REDIS_URL": "http://127.0.0.1:6379"}, "REDIS_URL"),
+    # redis-py raised its ValueError only when the bot built the storage: a traceback.
+    "redis port not a number": ({"REDIS_URL": "redis://127.0.0.1:abc/0"}, "REDIS_URL"),
     "log level": ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
 }
 # The same rule for the rest, checked in-process: a subprocess each would only add seconds.
@@ -64,6 +66,21 @@ MORE_BAD_SETTINGS = {
     "default locale": ({"DEFAULT_LOCALE": "de"}, "DEFAULT_LOCALE"),
     "sweep interval": ({"SWEEP_INTERVAL_SECONDS": "0"}, "SWEEP_INTERVAL_SECONDS"),
     "send rate": ({"SEND_RATE_PER_SECOND": "fast"}, "SEND_RATE_PER_SECOND"),
+    "database port": ({"DATABASE_URL": "postgresql+asyncpg://u@h:abc/db"}, "DATABASE_URL"),
+    "database port range": ({"DATABASE_URL": "postgresql+asyncpg://u@h:99999/d"}, "DATABASE_URL"),
+    "redis port range": ({"REDIS_URL": "redis://127.0.0.1:70000/0"}, "REDIS_URL"),
+    "redis port zero": ({"REDIS_URL": "redis://127.0.0.1:0/0"}, "REDIS_URL"),
+    # redis-py takes a path that is no number for database 0, without a word.
+    "redis database not a number": ({"REDIS_URL": "redis://127.0.0.1:6379/zero"}, "REDIS_URL"),
+    "redis database negative": ({"REDIS_URL": "redis://127.0.0.1:6379/-1"}, "REDIS_URL"),
+    "redis query option": ({"REDIS_URL": "redis://127.0.0.1:6379?db=zero"}, "REDIS_URL"),
+    "api url port": ({"TELEGRAM_API_URL": "http://127.0.0.1:abc"}, "TELEGRAM_API_URL"),
+    "api url host": ({"TELEGRAM_API_URL": "http://"}, "TELEGRAM_API_URL"),
+    # Beyond 64 bits: accepted, and then every booking failed writing the owner's notice.
+    "admin id too big": ({"ADMIN_IDS": "1,99999999999999999999"}, "ADMIN_IDS"),
+    "admin id negative": ({"ADMIN_IDS": "-100123"}, "ADMIN_IDS"),
+    "admin id zero": ({"ADMIN_IDS": "0"}, "ADMIN_IDS"),
+    "admin id other digits": ({"ADMIN_IDS": "\u0661\u0662\u0663"}, "ADMIN_IDS"),
 }
 
 
@@ -77,22 +94,71 @@ def test_bad_setting_stops_the_start_with_one_line(
     assert all(value not in result.stderr for value in token.values())  # secrets stay secret
 
 
+def load_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, cwd: Path) -> Settings:
+    """The settings from `env` alone (plus a good token), in an empty directory."""
+    monkeypatch.chdir(cwd)
+    for name in os.environ:
+        if name.upper() in Settings.model_fields or name.lower() in Settings.model_fields:
+            monkeypatch.delenv(name)
+    for name, value in {"BOT_TOKEN": GOOD_TOKEN, **env}.items():
+        monkeypatch.setenv(name, value)
+    return load_settings(Settings)
+
+
 @pytest.mark.parametrize(
     ("env", "setting"), MORE_BAD_SETTINGS.values(), ids=MORE_BAD_SETTINGS.keys()
 )
 def test_every_other_setting_is_validated_with_its_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], setting: str
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in os.environ:
-        if name.upper() in Settings.model_fields or name.lower() in Settings.model_fields:
-            monkeypatch.delenv(name)
-    for name, value in {"BOT_TOKEN": GOOD_TOKEN, **env}.items():
-        monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as error:
-        load_settings(Settings)
+        load_from(env, monkeypatch, tmp_path)
     assert str(error.value).startswith(f"Configuration error: {setting}")
     assert "\n" not in str(error.value)
+
+
+def test_the_lines_say_what_is_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def line(env: dict[str, str]) -> str:
+        with pytest.raises(SettingsError) as error:
+            load_from(env, monkeypatch, tmp_path)
+        return str(error.value)
+
+    assert line({"ADMIN_IDS": "1, 99999999999999999999"}) == (
+        "Configuration error: ADMIN_IDS must be Telegram user ids, positive numbers up to "
+        "9223372036854775807, got 99999999999999999999"
+    )
+    assert line({"REDIS_URL": "redis://127.0.0.1:abc/0"}) == (
+        "Configuration error: REDIS_URL port 'abc' is not a number from 1 to 65535"
+    )
+    assert line({"REDIS_URL": "redis://127.0.0.1:6379/zero"}) == (
+        "Configuration error: REDIS_URL database 'zero' (the path after the host) "
+        "must be a number such as 0"
+    )
+    # The password stays out of the line.
+    assert "secret" not in line({"REDIS_URL": "redis://:secret@127.0.0.1:abc/0"})
+    assert "secret" not in line({"DATABASE_URL": "postgresql+asyncpg://u:secret@h:abc/db"})
+
+
+REDIS_URLS_KEPT = [
+    "redis://127.0.0.1:6379",
+    "redis://127.0.0.1:6379/",
+    "redis://:p%40ss@redis:6379/3",
+    "rediss://redis.example.org/1",
+    "redis://[::1]:6379/0",
+    "unix:///run/redis/redis.sock?db=2",
+]
+
+
+@pytest.mark.parametrize("url", REDIS_URLS_KEPT)
+def test_good_redis_urls_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    assert load_from({"REDIS_URL": url}, monkeypatch, tmp_path).redis_url == url
+
+
+def test_the_largest_telegram_id_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_from({"ADMIN_IDS": "1; 9223372036854775807 ,"}, monkeypatch, tmp_path)
+    assert settings.admin_ids == [1, 2**63 - 1]
 
 
 @pytest.mark.parametrize("command", ["migrate", "check", "demo-data", "backup"])
