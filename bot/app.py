@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
 from aiogram import Bot
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 
 from bot.commands import set_client_commands
-from bot.config import Settings
+from bot.config import DEFAULT_TELEGRAM_API_URL, STARTUP_TIMEOUT_SECONDS, Settings, startup_step
 from bot.factory import create_bot, create_dispatcher
 from bot.storage import create_storage
 from db.engine import create_engine, create_sessionmaker
@@ -46,7 +48,13 @@ async def run_bot(settings: Settings) -> None:
     dp = create_dispatcher(settings, sessionmaker, storage=storage)
     scheduling = Scheduling(settings=settings, bot=bot, sessionmaker=sessionmaker)
     try:
-        me = await bot.get_me()
+        # The database and Redis were reached before aiogram was imported (bot/cli.py).
+        # A Bot API out of reach, or one that rejects the token, stops the start here.
+        api_url = settings.telegram_api_url or DEFAULT_TELEGRAM_API_URL
+        failures = (TelegramAPIError, ClientDecodeError, TimeoutError)
+        with startup_step("TELEGRAM_API_URL", api_url, *failures):
+            async with asyncio.timeout(STARTUP_TIMEOUT_SECONDS):
+                me = await bot.get_me()
         log.info("Starting Zapis as @%s", me.username)
         await bot.delete_webhook(drop_pending_updates=False)
         await set_client_commands(bot, settings.default_locale)
