@@ -577,13 +577,12 @@ async def create_booking(
     if request.repeat_id is not None:
         return await session.get_one(Booking, request.repeat_id)
     settings = request if request.settings_id is not None else await get_business(session)
-    wanted = {"staff_id": staff_id, "starts_at": starts_at, "now": now, "comment": comment}
-    wanted |= {"source": source, "request_key": request_key, "admin_ids": admin_ids}
+    wanted = _Wanted(staff_id, starts_at, now, comment, source, request_key, tuple(admin_ids))
     try:
         attempt = 1
         while True:
             try:
-                return await _new_booking(session, request, settings, **wanted)
+                return await _new_booking(session, request, settings, wanted)
             except _InsertRefused:
                 # "Any available": a booking committed after our pick took the staff
                 # member (PostgreSQL; SQLite serializes writers). The next pick sees it.
@@ -604,48 +603,44 @@ async def create_booking(
         raise
 
 
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """The booking `create_booking` was asked for."""
+
+    staff_id: int | None  # None: any available
+    starts_at: datetime
+    now: datetime
+    comment: str | None
+    source: str
+    request_key: str | None
+    admin_ids: tuple[int, ...]
+
+
 async def _new_booking(
     session: AsyncSession,
     request: Row[Any],
     settings: Row[Any] | BusinessSettings,
-    *,
-    staff_id: int | None,
-    starts_at: datetime,
-    now: datetime,
-    comment: str | None,
-    source: str,
-    request_key: str | None,
-    admin_ids: Sequence[int],
+    wanted: _Wanted,
 ) -> Booking:
-    """One attempt at the booking `create_booking` was asked for: pick, check, insert."""
-    values = await _new_booking_values(
-        session,
-        request,
-        settings,
-        staff_id=staff_id,
-        starts_at=starts_at,
-        now=now,
-        comment=comment,
-        source=source,
-        request_key=request_key,
-    )
+    """One attempt at the booking: pick (for any available), check, insert."""
+    values = await _new_booking_values(session, request, settings, wanted)
     messages = notifications.new_booking_messages(
         status=values["status"],
-        starts_at=starts_at,
-        now=now,
+        starts_at=wanted.starts_at,
+        now=wanted.now,
         client_chat=None if request.blocked_bot else request.client_telegram_id,
         staff_chat=(
             request.staff_chat
-            if staff_id is not None
+            if wanted.staff_id is not None
             else await notifications.staff_chat(session, values["staff_id"])
         ),
-        admin_ids=list(admin_ids),
+        admin_ids=list(wanted.admin_ids),
         reminder_offsets=settings.reminder_offsets_minutes,
     )
     actor = Actor(
         ActorKind.CLIENT, telegram_id=request.client_telegram_id, client_id=request.client_id
     )
-    return await _write_new_booking(session, values, actor, now=now, messages=messages)
+    return await _write_new_booking(session, values, actor, now=wanted.now, messages=messages)
 
 
 class _InsertRefused(SlotTaken):
@@ -682,18 +677,13 @@ async def _new_booking_values(
     session: AsyncSession,
     request: Row[Any],
     settings: Row[Any] | BusinessSettings,
-    *,
-    staff_id: int | None,
-    starts_at: datetime,
-    now: datetime,
-    comment: str | None,
-    source: str,
-    request_key: str | None,
+    wanted: _Wanted,
 ) -> dict[str, Any]:
     """Check every rule; the new booking's columns. `settings`: the request's
     own columns, or the row `get_business` made when there was none."""
     if request.service_id is None or not request.active:
         raise ServiceUnavailable
+    staff_id, starts_at, now = wanted.staff_id, wanted.starts_at, wanted.now
     rules = slot_rules(request, settings, now)
     if staff_id is None:
         staff_id = await _any_staff(
@@ -722,9 +712,9 @@ async def _new_booking_values(
             else BookingStatus.CONFIRMED
         ),
         "price": request.price,
-        "comment": _clean_text(comment),
-        "source": source,
-        "request_key": request_key,
+        "comment": _clean_text(wanted.comment),
+        "source": wanted.source,
+        "request_key": wanted.request_key,
         "created_at": now,
         "updated_at": now,
     }
