@@ -10,8 +10,9 @@ from aiogram import Bot
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 
 from bot.commands import set_client_commands
-from bot.config import DEFAULT_TELEGRAM_API_URL, STARTUP_TIMEOUT_SECONDS, Settings, startup_step
+from bot.config import DEFAULT_TELEGRAM_API_URL, Settings
 from bot.factory import create_bot, create_dispatcher
+from bot.startup import STARTUP_TIMEOUT_SECONDS, startup_step
 from bot.storage import create_storage
 from db.engine import create_engine, create_sessionmaker
 from db.services.business import ensure_business

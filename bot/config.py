@@ -7,8 +7,6 @@ that names it (see `load_settings`), never with a traceback from deep inside.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
@@ -27,35 +25,10 @@ DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 # Telegram user ids are positive and fit a signed 64-bit integer (our BIGINT columns).
 MAX_TELEGRAM_ID = 2**63 - 1
 DIGITS = re.compile(r"[0-9]+")
-# How long the start waits for the database, Redis or the Bot API to answer.
-STARTUP_TIMEOUT_SECONDS = 30.0
 
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is the one line to print."""
-
-
-class StartupFailure(Exception):
-    """The database, Redis or the Bot API that a setting points at failed at start.
-
-    `setting` names it and `url` is where it points; the error is the `__cause__`.
-    bot/cli.py turns it into one line (see `startup_step`).
-    """
-
-    def __init__(self, setting: str, url: str) -> None:
-        super().__init__(setting, url)
-        self.setting = setting
-        self.url = url
-
-
-@contextmanager
-def startup_step(setting: str, url: str, *errors: type[BaseException]) -> Iterator[None]:
-    """Reaching what `setting` points at: `errors` raised inside, and only those,
-    are the setting's failure (connection, lookup, refusal), not the program's."""
-    try:
-        yield
-    except errors as error:
-        raise StartupFailure(setting, url) from error
 
 
 class DatabaseSettings(BaseSettings):
