@@ -11,7 +11,9 @@ update:
 
 - A button's context is read together with the chat's stack (one MGET), as
   aiogram-dialog asks for the stack right after. A message has no intent id,
-  so its stack is read first and its context after, as before.
+  so its stack is read first and its context after, as before; the
+  middleware reads a private chat's stack ahead (`read_private_stack`), before
+  the update opens its database session.
 - Writes wait for the end of the update. Then what really changed goes out,
   several keys in one MULTI/EXEC, atomically. A key written back as it was
   read is not sent again. Its expiry is not renewed either (a round trip's
@@ -110,6 +112,14 @@ class BufferedRedisStorage(BaseStorage):
         values = await self.storage.redis.mget([self._name(k) for k in keys])
         for read_key, value in zip(keys, values, strict=True):
             self._read[read_key] = value.decode() if isinstance(value, bytes) else value
+
+    async def read_private_stack(self, bot_id: int, chat_id: int) -> None:
+        """Read the stack of a private chat now, under the key aiogram-dialog gives it
+        (`StorageProxy._stack_key`: the chat id as the user id, no thread, no business
+        connection), so that reading it later waits for nothing."""
+        key = StorageKey(bot_id=bot_id, chat_id=chat_id, user_id=chat_id, destiny=_DEFAULT_STACK)
+        if key not in self._read and key not in self._written:
+            await self._read_with_stack(key)
 
     def _name(self, key: StorageKey) -> str:
         return self.storage.key_builder.build(key, "data")

@@ -9,7 +9,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject, Update
 
 from bot.buffered_storage import BufferedRedisStorage
 from bot.middlewares.session import commit_before_waiting
@@ -47,6 +47,21 @@ class DialogStorageMiddleware(BaseMiddleware):
         buffered = BufferedRedisStorage(self.storage, before_read=commit_before_waiting)
         data["fsm_storage"] = buffered
         try:
+            message = event.message if isinstance(event, Update) else None
+            if message is not None and _in_private_chat(message):
+                # Before the update's database session: a new client's language is
+                # looked up first, and the stack would otherwise be read after it,
+                # at the cost of committing that lookup.
+                await buffered.read_private_stack(data["bot"].id, message.chat.id)
             return await handler(event, data)
         finally:
             await buffered.flush()
+
+
+def _in_private_chat(message: Message) -> bool:
+    """A private chat's own dialogs (not a business connection's, not a topic's)."""
+    return (
+        message.chat.type == "private"
+        and message.business_connection_id is None
+        and not message.is_topic_message
+    )

@@ -10,7 +10,8 @@ from typing import Any
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.factory import create_dispatcher
@@ -89,3 +90,24 @@ def chat_on(
         throttling=ThrottlingMiddleware(burst=10_000, rate=10_000.0),
     )
     return Chat(dp, manager, StubSession(now=clock.now), user_id=user_id, language="en")
+
+
+async def test_on_redis_a_new_clients_start_reads_its_stack_before_any_sql(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FrozenClock,
+    world: World,
+    redis_storage: RedisStorage,
+    engine: AsyncEngine,
+) -> None:
+    """The language lookup and the client's creation share one transaction: the
+    stack was read before it began, so nothing commits early to wait for Redis."""
+    chat = chat_on(redis_storage, sessionmaker, clock, user_id=6)
+    transactions: list[object] = []
+    count = transactions.append
+    event.listen(engine.sync_engine, "begin", count)
+    try:
+        await chat.send("/start")
+    finally:
+        event.remove(engine.sync_engine, "begin", count)
+    assert "Welcome" in chat.text
+    assert len(transactions) == 1
