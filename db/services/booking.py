@@ -85,6 +85,7 @@ __all__ = [
     "BookingView",
     "booking_details",
     "cancel_booking",
+    "change_deadline",
     "changeable_booking",
     "check_booking_limit",
     "complete_booking",
@@ -318,13 +319,18 @@ async def _authorize(session: AsyncSession, booking: Booking, actor: Actor) -> N
             raise NotYours
 
 
+def change_deadline(starts_at: datetime, cancel_deadline_minutes: int) -> datetime:
+    """Until when a client may cancel or move a visit starting at `starts_at` themselves."""
+    return starts_at - timedelta(minutes=cancel_deadline_minutes)
+
+
 async def _check_client_deadline(
     session: AsyncSession, booking: Booking, actor: Actor, now: datetime
 ) -> None:
     if not actor.is_client:
         return
     business = await get_business(session)
-    if now > booking.starts_at - timedelta(minutes=business.cancel_deadline_minutes):
+    if now > change_deadline(booking.starts_at, business.cancel_deadline_minutes):
         raise PastCancelDeadline
 
 

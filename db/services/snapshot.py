@@ -72,6 +72,7 @@ class BusinessView:
     horizon_days: int
     min_lead_minutes: int
     max_upcoming_per_client: int
+    cancel_deadline_minutes: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,13 @@ from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.clock import Clock
-from db.services.booking import BookingView, booking_details, past_bookings, upcoming_bookings
+from db.services.booking import (
+    BookingView,
+    booking_details,
+    change_deadline,
+    past_bookings,
+    upcoming_bookings,
+)
 from db.services.catalog import business_profile, get_active_service, offered_staff
 from dialogs.common import current_client, duration_text, formatter, optional_lines
 from dialogs.my_bookings import keys
@@ -42,7 +48,10 @@ async def detail(
     fmt = formatter(dialog_manager)
     business = await business_profile(session)
     view = await booking_details(session, dialog_manager.dialog_data[keys.BOOKING_ID])
-    upcoming_active = view.is_active and view.ends_at > clock.now()
+    now = clock.now()
+    upcoming_active = view.is_active and view.ends_at > now
+    deadline = change_deadline(view.starts_at, business.cancel_deadline_minutes)
+    in_time = upcoming_active and now <= deadline
     return {
         "service": view.service_name,
         "staff_name": view.staff_name,
@@ -51,7 +60,12 @@ async def detail(
         "price": fmt.price(view.price, business.currency),
         "status": i18n("client-status-" + view.status.value),
         "extra": optional_lines(
-            i18n, ("line-address", business.address), ("line-comment", view.comment)
+            i18n,
+            ("line-address", business.address),
+            ("line-comment", view.comment),
+            # Told before a tap that could only be refused: until when, or whom to call.
+            ("line-changes-until", fmt.when_short(deadline) if in_time else None),
+            ("line-changes-call", business.phone if upcoming_active and not in_time else None),
         ),
         "changeable": upcoming_active,
         # Moving is refused for a visit no longer offered as booked (`movable_booking`):

@@ -27,6 +27,8 @@ line-email = ✉️ { $value }
 line-website = 🌐 { $value }
 line-name = 👤 { $value }
 line-comment = 💬 { $value }
+line-changes-until = ✏️ Отменить или перенести здесь можно до { $value }.
+line-changes-call = ☎️ Чтобы изменить запись сейчас, позвоните нам: { $value }
 
 booking-pick-service = Выберите услугу:
 booking-pick-service-of = Услуги мастера { $staff_name }. Выберите услугу:

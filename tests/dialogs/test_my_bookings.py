@@ -53,6 +53,20 @@ async def test_a_client_cancels_a_booking_after_confirming(
     assert booking.id == booking_id and booking.status == BookingStatus.CANCELLED
 
 
+async def test_the_details_tell_until_when_a_visit_can_be_changed_and_then_whom_to_call(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await booked(session, chat, world, clock)  # tomorrow 10:00, two hours' deadline
+    await open_booking(chat)
+    assert "Отменить или перенести здесь можно до вт, 24 нояб., 08:00" in chat.text
+
+    clock.set(local(TOMORROW, "09:00"))
+    await chat.tap("‹ Назад")
+    await chat.tap(".*Haircut")
+    assert f"позвоните нам: {BUSINESS_PHONE}" in chat.text
+    assert "можно до" not in chat.text
+
+
 async def test_cancelling_past_the_deadline_is_refused_with_the_phone(
     chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
 ) -> None:
