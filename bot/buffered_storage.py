@@ -14,8 +14,10 @@ update:
   so its stack is read first and its context after, as before; the
   middleware reads a private chat's stack ahead (`read_private_stack`), before
   the update opens its database session.
-- Writes wait for the end of the update. Then what really changed goes out,
-  several keys in one MULTI/EXEC, atomically. A key written back as it was
+- Writes wait for the end of the update. Then what really changed goes out
+  in one command, atomically: a small Lua script that sets (or deletes) each
+  key, cheaper for the client than a MULTI/EXEC pipeline (about half the CPU
+  for two keys, the same as a plain SET for one). A key written back as it was
   read is not sent again. Its expiry is not renewed either (a round trip's
   worth of CPU): a stack left as it was while its context changed for days
   expires before it, and the next tap gets the notice for a stale button and
@@ -32,17 +34,30 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from aiogram.exceptions import DataNotDictLikeError
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
-from redis.asyncio import Redis
 
 # aiogram-dialog's keys: a context per intent, and the chat's (private chats: only) stack.
 _CONTEXT_PREFIX = "aiogd:context:"
 _DEFAULT_STACK = "aiogd:stack:"
+
+# KEYS: the keys to write. ARGV[1]: seconds to keep them; ARGV[i + 1]: the JSON for
+# KEYS[i], or '' to delete it (stored JSON is never empty).
+_WRITE = """
+for i, key in ipairs(KEYS) do
+  local value = ARGV[i + 1]
+  if value == '' then
+    redis.call('DEL', key)
+  else
+    redis.call('SET', key, value, 'EX', ARGV[1])
+  end
+end
+"""
 
 
 class BufferedRedisStorage(BaseStorage):
@@ -54,6 +69,7 @@ class BufferedRedisStorage(BaseStorage):
         """`before_read` runs before each read from Redis (the update's database work
         is committed then, see bot/middlewares/session.py)."""
         self.storage = storage
+        self._keep = _seconds(storage.data_ttl)
         self._before_read = before_read
         self._read: dict[StorageKey, str | None] = {}  # JSON as Redis holds it (None: absent)
         self._written: dict[StorageKey, str | None] = {}  # JSON to store (None: delete)
@@ -79,27 +95,18 @@ class BufferedRedisStorage(BaseStorage):
         self._written[key] = self.storage.json_dumps(data) if data else None
 
     async def flush(self) -> None:
-        """Send what changed, in one transaction; from now on, pass calls through."""
+        """Send what changed, in one command; from now on, pass calls through."""
         self._buffering = False
         changed = [
             (self._name(key), value)
             for key, value in self._written.items()
             if key not in self._read or self._read[key] != value
         ]
-        if len(changed) == 1:  # most taps: the context only (a pipeline costs more CPU)
-            await self._send(self.storage.redis, *changed[0])
-        elif changed:
-            async with self.storage.redis.pipeline(transaction=True) as transaction:
-                for name, value in changed:
-                    await self._send(transaction, name, value)
-                await transaction.execute()
-
-    async def _send(self, redis: Redis, name: str, value: str | None) -> None:
-        """On a pipeline the command only queues, and awaiting it returns at once."""
-        if value is None:
-            await redis.delete(name)
-        else:
-            await redis.set(name, value, ex=self.storage.data_ttl)
+        if changed:
+            names, values = zip(*changed, strict=True)
+            await self.storage.redis.eval(
+                _WRITE, len(names), *names, self._keep, *(value or "" for value in values)
+            )
 
     async def _read_with_stack(self, key: StorageKey) -> None:
         keys = [key]
@@ -137,3 +144,11 @@ class BufferedRedisStorage(BaseStorage):
 
     async def close(self) -> None:
         """The shared storage outlives the update: closing it is the app's job."""
+
+
+def _seconds(ttl: int | timedelta | None) -> int:
+    """The storage's expiry in whole seconds; the bot's storage always has one
+    (`bot.storage.create_storage`), as abandoned dialogs must go."""
+    if ttl is None:
+        raise ValueError("the dialogs' Redis storage needs a data_ttl")
+    return int(ttl.total_seconds()) if isinstance(ttl, timedelta) else int(ttl)
