@@ -100,7 +100,11 @@ def booking_dialog() -> Dialog:
             Notice(),
             I18nText("booking-ask-phone"),
             RequestContact(I18nText("booking-share-phone")),
-            Button(I18nText("button-back"), id="phone_back", on_click=handlers.on_back),
+            Row(
+                Button(I18nText("button-back"), id="phone_back", on_click=handlers.on_back),
+                # Deleting the prompt takes its keyboard away, with no "..." message.
+                menu_button(show_mode=ShowMode.DELETE_AND_SEND),
+            ),
             MessageInput(handlers.on_contact, filter=SharedContact()),
             MessageInput(handlers.on_phone_text, filter=PlainText()),
             unexpected_input("hint-type-phone"),

@@ -9,6 +9,7 @@ message aiogram-dialog sends to take a reply keyboard away.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -34,6 +35,7 @@ class ChatView(StubSession):
         # By chat: the message that brought up the reply keyboard still up. Deleting
         # that message takes the keyboard away too, as in Telegram's apps.
         self.keyboard_from: dict[int, int] = {}
+        self.keyboards: dict[int, ReplyKeyboardMarkup] = {}  # by message id
 
     async def make_request(
         self,
@@ -54,6 +56,7 @@ class ChatView(StubSession):
             markup = getattr(method, "reply_markup", None)
             if isinstance(markup, ReplyKeyboardMarkup):
                 self.keyboard_from[result.chat.id] = result.message_id
+                self.keyboards[result.message_id] = markup
             elif isinstance(markup, ReplyKeyboardRemove):
                 self.keyboard_from.pop(result.chat.id, None)
         return result
@@ -89,6 +92,13 @@ class TelegramChat:
                 await self.tap_message(message, pattern)
                 return
         raise AssertionError(f"no buttons on screen: {self.texts}")
+
+    async def press_reply(self, pattern: str) -> None:
+        """Press a button of the reply keyboard that is up: its text goes to the chat,
+        with the data aiogram-dialog hides in it."""
+        keyboard = self.telegram.keyboards[self.telegram.keyboard_from[self.client.chat.id]]
+        texts = [button.text for row in keyboard.keyboard for button in row]
+        await self.client.send(next(text for text in texts if re.match(pattern, text)))
 
     async def tap_message(self, message: Message, pattern: str) -> None:
         """Tap a button of `message`, shown or long gone (a stale button)."""

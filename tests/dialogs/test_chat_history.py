@@ -51,6 +51,18 @@ async def test_cancel_on_the_phone_step_takes_the_keyboard_away_without_a_stray_
     assert "Cancelled. Here is the menu." in live_chat.texts[-1]
 
 
+async def test_menu_on_the_phone_step_takes_the_keyboard_away_without_a_stray_message(
+    live_chat: TelegramChat,
+) -> None:
+    await up_to_the_phone_step(live_chat)
+
+    await live_chat.press_reply("☰ Menu")
+
+    assert not live_chat.reply_keyboard_up
+    assert "..." not in live_chat.texts
+    assert "Welcome" in live_chat.texts[-1]
+
+
 async def test_the_booking_confirmation_stays_in_the_chat_after_the_menu_opens(
     live_chat: TelegramChat,
 ) -> None:
