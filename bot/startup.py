@@ -83,16 +83,21 @@ def describe_startup_failure(failure: StartupFailure) -> tuple[str, int]:
     """The one line for `failure` and the exit status (see the module docstring)."""
     error = failure.__cause__
     assert error is not None, "a StartupFailure is raised from the error"
-    setting = failure.setting
-    if setting == "DATABASE_URL":
-        problem, lasting = _database_problem(failure.url, error)
-    elif setting == "REDIS_URL":
-        problem, lasting = _redis_problem(failure.url, error)
-    else:
-        setting, problem, lasting = _telegram_problem(failure.url, error)
+    setting, problem, lasting = describe(failure.setting, failure.url, error)
     prefix = "Configuration error" if lasting else "Unavailable"
     line = mask_tokens(f"{prefix}: {setting}: {problem}")
     return line, EXIT_CONFIG if lasting else EXIT_FAILED
+
+
+def describe(setting: str, url: str, error: BaseException) -> tuple[str, str, bool]:
+    """What went wrong reaching `url`, the value of `setting` (DATABASE_URL, REDIS_URL,
+    TELEGRAM_API_URL): the setting to blame (a rejected token blames BOT_TOKEN), the
+    problem in a few words, and whether it lasts (the setting itself is wrong)."""
+    if setting == "DATABASE_URL":
+        return (setting, *_database_problem(url, error))
+    if setting == "REDIS_URL":
+        return (setting, *_redis_problem(url, error))
+    return _telegram_problem(url, error)
 
 
 def _database_problem(database_url: str, error: BaseException) -> tuple[str, bool]:

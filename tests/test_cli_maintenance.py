@@ -254,6 +254,21 @@ async def test_check_reports_each_failure_and_exits_non_zero(
     assert await run_cli("check") == 1
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[:2] == ["settings: ok", "database: ok (sqlite)"]
-    assert lines[2].startswith("redis: FAILED: ")
+    # In the words the start itself uses (bot/startup.py).
+    assert lines[2] == (
+        "redis: FAILED: REDIS_URL: cannot connect to Redis at 127.0.0.1:1 (connection refused)"
+    )
     assert lines[3] == "telegram: ok (@zapis_test_bot)"
     assert TOKEN not in "\n".join(lines)
+
+
+async def test_check_tells_a_folder_from_a_sqlite_file_without_noise(
+    shell: pytest.MonkeyPatch, stub: BotApiStub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.setenv("BOT_TOKEN", TOKEN)
+    shell.setenv("TELEGRAM_API_URL", stub.url)
+    shell.setenv("DATABASE_URL", sqlite_url(tmp_path))  # a folder, not a file
+    assert await run_cli("check") == 1
+    output = capsys.readouterr()
+    assert f"database: FAILED: DATABASE_URL: {tmp_path} is a folder" in output.out
+    assert "Event loop is closed" not in output.err

@@ -11,14 +11,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from bot.config import Settings
+from bot.config import DEFAULT_TELEGRAM_API_URL, Settings
 from bot.factory import create_bot
 from bot.logging_setup import mask_tokens
-from db.engine import create_engine
+from bot.startup import STARTUP_TIMEOUT_SECONDS, describe
+from db.engine import reach_database
 
-CHECK_TIMEOUT_SECONDS = 10.0
+# As long as the start waits: a failure reads the same in both ("no answer within …").
+CHECK_TIMEOUT_SECONDS = STARTUP_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,11 @@ class CheckResult:
 
 
 async def check_database(settings: Settings) -> str:
-    engine = create_engine(settings.database_url)
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    finally:
-        await engine.dispose()
-    return engine.dialect.name
+    """As the bot's start reaches it (`db.engine.reach_database`, in a thread: it
+    runs an event loop of its own for PostgreSQL)."""
+    url = settings.database_url
+    await asyncio.to_thread(reach_database, url, timeout=CHECK_TIMEOUT_SECONDS)
+    return make_url(url).get_backend_name()
 
 
 async def check_redis(settings: Settings) -> str:
@@ -66,25 +66,34 @@ async def check_telegram(settings: Settings) -> str:
     return f"@{me.username}"
 
 
-async def _run_one(name: str, probe: Callable[[], Awaitable[str]]) -> CheckResult:
+@dataclass(frozen=True)
+class _Probe:
+    name: str
+    setting: str  # what a failure is told against, in the words the start uses
+    url: str
+    reach: Callable[[], Awaitable[str]]
+
+
+async def _run_one(probe: _Probe) -> CheckResult:
     try:
-        detail = await asyncio.wait_for(probe(), CHECK_TIMEOUT_SECONDS)
-    except TimeoutError:
-        return CheckResult(name, error=f"no answer within {CHECK_TIMEOUT_SECONDS:g} s")
+        detail = await asyncio.wait_for(probe.reach(), CHECK_TIMEOUT_SECONDS)
     except Exception as error:  # any failure is the answer we report
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return CheckResult(name, error=mask_tokens(reason))
-    return CheckResult(name, detail=detail)
+        setting, problem, _ = describe(probe.setting, probe.url, error)
+        return CheckResult(probe.name, error=mask_tokens(f"{setting}: {problem}"))
+    return CheckResult(probe.name, detail=detail)
 
 
 async def run_checks(settings: Settings) -> list[CheckResult]:
     """Settings are already valid when this runs (loading them is the first check)."""
-    probes: list[tuple[str, Callable[[], Awaitable[str]]]] = [
-        ("database", lambda: check_database(settings)),
+    probes = [
+        _Probe("database", "DATABASE_URL", settings.database_url, lambda: check_database(settings))
     ]
     if settings.redis_url:
-        probes.append(("redis", lambda: check_redis(settings)))
-    probes.append(("telegram", lambda: check_telegram(settings)))
+        probes.append(
+            _Probe("redis", "REDIS_URL", settings.redis_url, lambda: check_redis(settings))
+        )
+    api_url = settings.telegram_api_url or DEFAULT_TELEGRAM_API_URL
+    probes.append(_Probe("telegram", "TELEGRAM_API_URL", api_url, lambda: check_telegram(settings)))
     results = [CheckResult("settings")]
-    results += await asyncio.gather(*(_run_one(name, probe) for name, probe in probes))
+    results += await asyncio.gather(*(_run_one(probe) for probe in probes))
     return results
