@@ -52,6 +52,7 @@ async def detail(
     upcoming_active = view.is_active and view.ends_at > now
     deadline = change_deadline(view.starts_at, business.cancel_deadline_minutes)
     in_time = upcoming_active and now <= deadline
+    too_late = upcoming_active and not in_time
     return {
         "service": view.service_name,
         "staff_name": view.staff_name,
@@ -63,14 +64,14 @@ async def detail(
             i18n,
             ("line-address", business.address),
             ("line-comment", view.comment),
-            # Told before a tap that could only be refused: until when, or whom to call.
+            # Until when the client may change it here; past that, whom to call.
             ("line-changes-until", fmt.when_short(deadline) if in_time else None),
-            ("line-changes-call", business.phone if upcoming_active and not in_time else None),
+            ("line-changes-late", (business.phone or "none") if too_late else None),
         ),
-        "changeable": upcoming_active,
-        # Moving is refused for a visit no longer offered as booked (`movable_booking`):
-        # no button that can only be refused.
-        "movable": upcoming_active
+        # No button that can only be refused: past the deadline (`changeable_booking`),
+        # nor Reschedule for a visit no longer offered as booked (`movable_booking`).
+        "changeable": in_time,
+        "movable": in_time
         and any(
             member.id == view.staff_id for member in await offered_staff(session, view.service_id)
         ),

@@ -28,7 +28,10 @@ line-website = 🌐 { $value }
 line-name = 👤 { $value }
 line-comment = 💬 { $value }
 line-changes-until = ✏️ You can cancel or move it here until { $value }.
-line-changes-call = ☎️ To change it now, please call us: { $value }
+line-changes-late = { $value ->
+    [none] ☎️ It is too late to change it here; please contact us.
+   *[other] ☎️ It is too late to change it here; please call us: { $value }
+}
 
 booking-pick-service = Choose a service:
 booking-pick-service-of = { $staff_name } offers these services. Choose one:

@@ -28,7 +28,10 @@ line-website = 🌐 { $value }
 line-name = 👤 { $value }
 line-comment = 💬 { $value }
 line-changes-until = ✏️ Отменить или перенести здесь можно до { $value }.
-line-changes-call = ☎️ Чтобы изменить запись сейчас, позвоните нам: { $value }
+line-changes-late = { $value ->
+    [none] ☎️ Изменить запись здесь уже нельзя, свяжитесь с нами.
+   *[other] ☎️ Изменить запись здесь уже нельзя, позвоните нам: { $value }
+}
 
 booking-pick-service = Выберите услугу:
 booking-pick-service-of = Услуги мастера { $staff_name }. Выберите услугу:

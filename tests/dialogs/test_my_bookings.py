@@ -65,6 +65,8 @@ async def test_the_details_tell_until_when_a_visit_can_be_changed_and_then_whom_
     await chat.tap(".*Haircut")
     assert f"позвоните нам: {BUSINESS_PHONE}" in chat.text
     assert "можно до" not in chat.text
+    # No Cancel or Reschedule that could only be refused.
+    assert not any(button.startswith(("✖️", "🔁")) for button in chat.buttons())
 
 
 async def test_cancelling_past_the_deadline_is_refused_with_the_phone(
