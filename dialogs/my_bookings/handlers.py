@@ -106,7 +106,13 @@ async def start_reschedule(manager: DialogManager, booking_id: int) -> None:
     """Open the day step to move the client's booking (also the reminder's button).
 
     A booking that cannot be moved any more leads to the main menu with the reason.
+    The move of this very booking already on screen (the reminder's button tapped
+    twice, or delivered twice) stays as it is.
     """
+    if manager.has_context() and (
+        manager.current_context().dialog_data.get(booking_keys.RESCHEDULE_ID) == booking_id
+    ):
+        return
     try:
         booking = await _movable(manager, booking_id)
     except BookingError as error:

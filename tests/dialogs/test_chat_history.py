@@ -5,16 +5,18 @@ from __future__ import annotations
 import pytest
 from aiogram import Dispatcher
 from aiogram.methods import DeleteMessage
+from aiogram.types import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.factory import create_dispatcher
+from bot.handlers.reminders import ReminderAction, ReminderCallback
 from bot.middlewares.throttling import ThrottlingMiddleware
 from tests.conftest import FrozenClock
-from tests.dialogs.conftest import TOKEN
+from tests.dialogs.conftest import TOKEN, TOMORROW
 from tests.dialogs.telegram_chat import ChatView, TelegramChat
-from tests.factories import World
+from tests.factories import World, book, local, make_client
 
 
 @pytest.fixture
@@ -117,3 +119,30 @@ async def test_a_button_of_an_older_message_is_still_a_stale_one(live_chat: Tele
     await live_chat.tap_message(menu, "📅 .*")
 
     assert "That button is out of date" in live_chat.texts[-1]
+
+
+async def test_a_reminders_reschedule_tapped_twice_opens_one_calendar(
+    live_chat: TelegramChat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    client = await make_client(session, name="Ivan", telegram_id=77, locale="en")
+    booking = await book(
+        session, world, client_id=client.id, starts_at=local(TOMORROW, "15:00"), now=clock.now()
+    )
+    await session.commit()
+    await live_chat.send("/start")
+    data = ReminderCallback(action=ReminderAction.RESCHEDULE, booking_id=booking.id).pack()
+    reminder = Message(
+        message_id=5_000,
+        date=clock.now(),
+        chat=Chat(id=77, type="private"),
+        text="⏰ Reminder",
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="🔁 Reschedule", callback_data=data)]]
+        ),
+    )
+    await live_chat.tap_message(reminder, "🔁 .*")
+    await live_chat.tap_message(reminder, "🔁 .*")  # the same tap, delivered twice
+
+    assert sum("Choose a day" in text for text in live_chat.texts) == 1
+    await live_chat.tap("‹ Back")
+    assert "Choose a day" not in live_chat.texts[-1]
