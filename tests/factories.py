@@ -15,7 +15,7 @@ from itertools import count
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -197,3 +197,9 @@ async def book(
         "now": now,
     } | overrides
     return await create_booking(session, **arguments)
+
+
+async def switch_off(session: AsyncSession, model: type[Service | Staff], item_id: int) -> None:
+    """The owner switches a service or a staff member off (committed, as an admin would)."""
+    await session.execute(update(model).where(model.id == item_id).values(active=False))
+    await session.commit()

@@ -11,7 +11,7 @@ from bot.handlers.reminders import ReminderAction, ReminderCallback
 from db.models import Service
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, button_data, client_of
-from tests.factories import World, book, local, make_client
+from tests.factories import World, book, local, make_client, switch_off
 
 
 async def test_a_slot_taken_meanwhile_brings_back_a_fresh_time_grid(
@@ -158,10 +158,7 @@ async def test_a_service_switched_off_mid_flow_goes_back_to_the_choice(
     await chat.tap("📅 .*")
     await chat.tap("Haircut · .*")
     await chat.tap("Staff 1")
-    service = await session.get(Service, world.service_id)
-    assert service is not None
-    service.active = False
-    await session.commit()
+    await switch_off(session, Service, world.service_id)
     await chat.tap("24")
 
     assert "больше недоступны" in chat.text and "Выберите услугу" in chat.text

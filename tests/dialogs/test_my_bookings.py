@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from db.models import BookingStatus, Service
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
-from tests.factories import World, book, local, make_client
+from tests.factories import World, book, local, make_client, switch_off
 from tests.statements import recording
 
 
@@ -143,8 +142,7 @@ async def test_past_visits_offer_booking_again_only_for_what_is_still_offered(
     chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
 ) -> None:
     await booked(session, chat, world, clock)
-    await session.execute(update(Service).values(active=False))
-    await session.commit()
+    await switch_off(session, Service, world.service_id)
     clock.advance(timedelta(days=2))
     await chat.send("/start")
     await chat.tap("🗂 .*")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Booking, BookingStatus, ExceptionKind, ScheduleException, Service, Staff
@@ -13,12 +12,7 @@ from db.services.booking import Actor, cancel_booking
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
 from tests.dialogs.test_my_bookings import booked, open_booking
-from tests.factories import World, local
-
-
-async def switch_off(session: AsyncSession, model: type[Service | Staff], item_id: int) -> None:
-    await session.execute(update(model).where(model.id == item_id).values(active=False))
-    await session.commit()
+from tests.factories import World, local, switch_off
 
 
 async def only_booking(session: AsyncSession, chat: Chat) -> Booking:
