@@ -113,6 +113,12 @@ async def show_result_notice(start_data: object, result: object, manager: Dialog
     await show_start_notice(result, manager)
 
 
+def opened_over_another(manager: DialogManager) -> bool:
+    """Whether a dialog lies under this one, for `done` to return to. A dialog
+    opened on its own (a reminder's button after a restart) has none."""
+    return len(manager.current_stack().intents) > 1
+
+
 async def done_with_notice(manager: DialogManager, notice: str) -> None:
     """Leave this dialog for the one it was opened from, which shows `notice`."""
     await manager.done(result={NOTICE: notice})

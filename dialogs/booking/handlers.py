@@ -54,6 +54,7 @@ from dialogs.common import (
     go_back,
     go_to,
     now,
+    opened_over_another,
     parse_id,
     refusal_text,
     rewind_to,
@@ -140,7 +141,7 @@ async def _leave(manager: DialogManager, error: BookingError) -> None:
     """No booking can be made: back where Book was tapped (the menu, My bookings),
     with the reason; the main menu when nothing is open under the booking."""
     notice = await refusal_text(manager, error)
-    if len(manager.current_stack().intents) > 1:
+    if opened_over_another(manager):
         await done_with_notice(manager, notice)
     else:
         await open_main_menu(manager, notice=notice)
@@ -198,7 +199,7 @@ async def on_back(callback: CallbackQuery, button: Button, manager: DialogManage
     nothing (a reminder's Reschedule after a restart), Back out of it leads to
     the booking being moved, or to the menu."""
     data = manager.dialog_data
-    if data.get(HISTORY) or len(manager.current_stack().intents) > 1:
+    if data.get(HISTORY) or opened_over_another(manager):
         await go_back(manager)
     elif data.get(keys.RESCHEDULE_ID):
         await show_booking(manager, data[keys.RESCHEDULE_ID])
