@@ -374,9 +374,11 @@ async def free_days_for(
     last: date,
     now: datetime,
     exclude_booking_id: int | None = None,
+    moving_from: datetime | None = None,
 ) -> list[date]:
     """Local days in [first, last] with a free start; `staff_id` None means anyone.
-    `exclude_booking_id`: the booking being moved, which frees its own time.
+    `exclude_booking_id`: the booking being moved, which frees its own time;
+    `moving_from`: where it starts now, no choice (see `_choices`).
 
     Bookings are read in rounds of staff (1, 1, 2, 4, 8, … in their stable
     order), each only for the days still open: in a typical month the first
@@ -395,7 +397,9 @@ async def free_days_for(
     undecided = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     free: set[date] = set()
     for batch in _rounds(hours):
-        free.update(await _offered_days(session, rules, batch, undecided, exclude_booking_id))
+        free.update(
+            await _offered_days(session, rules, batch, undecided, exclude_booking_id, moving_from)
+        )
         undecided = [day for day in undecided if day not in free]
         if not undecided:
             break
@@ -417,8 +421,9 @@ async def _offered_days(
     staff: list[_Hours],
     days: list[date],
     exclude_booking_id: int | None,
+    moving_from: datetime | None,
 ) -> list[date]:
-    """Those of `days` on which one of `staff` has a free start."""
+    """Those of `days` on which one of `staff` has a free start, `moving_from` aside."""
     working = {}
     for member in staff:
         bare = member.bare
@@ -429,7 +434,12 @@ async def _offered_days(
     ids = [staff_id for staff_id, member_days in working.items() if member_days]
     busy = await _busy(session, ids, wanted, rules.zone, exclude_booking_id)
     calendars = [member.with_busy(busy[member.staff_id]) for member in staff]
-    return free_days_among(calendars, rules, wanted)
+    free = free_days_among(calendars, rules, wanted)
+    if moving_from is not None:  # its one day: is there a start besides it?
+        day = moving_from.astimezone(rules.zone).date()
+        if day in free and not _choices(calendars, rules, day, moving_from):
+            free.remove(day)
+    return free
 
 
 async def free_times_for(
@@ -440,9 +450,11 @@ async def free_times_for(
     day: date,
     now: datetime,
     exclude_booking_id: int | None = None,
+    moving_from: datetime | None = None,
 ) -> list[datetime]:
     """Free starts (UTC, sorted) on a local day; `staff_id` None means anyone.
-    `exclude_booking_id`: the booking being moved, which frees its own time."""
+    `exclude_booking_id`: the booking being moved, which frees its own time;
+    `moving_from`: where it starts now, no choice (see `_choices`)."""
     found = await _search(session, service_id, staff_id, now)
     if found is None:
         return []
@@ -452,9 +464,24 @@ async def free_times_for(
     ids = [member.id for member in staff]
     busy = await _busy(session, ids, [day], rules.zone, exclude_booking_id)
     calendars = [_Hours.of(member, day, day).with_busy(busy[member.id]) for member in staff]
-    if staff_id is not None:
-        return free_starts(calendars[0], rules, day)
-    return [slot.start for slot in free_starts_any(calendars, rules, day)]
+    return _choices(calendars, rules, day, moving_from)
+
+
+def _choices(
+    calendars: Sequence[StaffCalendar],
+    rules: SlotRules,
+    day: date,
+    moving_from: datetime | None,
+) -> list[datetime]:
+    """The starts a client is offered on a local day: free with any of `calendars`,
+    but `moving_from`, where the booking being moved starts now (a move there would
+    change nothing). The one rule for the time grid (`free_times_for`) and for the
+    calendar (`_offered_days`), which offers no day with nothing else to choose."""
+    if len(calendars) == 1:
+        starts = free_starts(calendars[0], rules, day)
+    else:
+        starts = [slot.start for slot in free_starts_any(calendars, rules, day)]
+    return [start for start in starts if start != moving_from]
 
 
 async def check_slot(

@@ -117,13 +117,7 @@ async def days(
     first_month = last_month = month
     if rules is not None:
         free = await free_days_for(
-            session,
-            service_id=data[keys.SERVICE_ID],
-            staff_id=data.get(keys.STAFF_ID),
-            first=rules.today,
-            last=rules.last_day,
-            now=now,
-            exclude_booking_id=data.get(keys.RESCHEDULE_ID),
+            session, first=rules.today, last=rules.last_day, now=now, **_search(data)
         )
         first_month, last_month = _month_start(rules.today), _month_start(rules.last_day)
         wanted = data.get(keys.MONTH) or (free[0].isoformat() if free else None)
@@ -142,6 +136,20 @@ async def days(
     }
 
 
+def _search(data: dict[str, Any]) -> dict[str, Any]:
+    """What the calendar and the time grid both search by: the choice so far and,
+    moving a booking, the booking, whose own time is free to it but for the start
+    it has now (`MOVING_FROM`, which offers neither that time nor a day with nothing
+    else: see `db.services.calendar._choices`)."""
+    moving_from = data.get(keys.MOVING_FROM)
+    return {
+        "service_id": data[keys.SERVICE_ID],
+        "staff_id": data.get(keys.STAFF_ID),
+        "exclude_booking_id": data.get(keys.RESCHEDULE_ID),
+        "moving_from": datetime.fromisoformat(moving_from) if moving_from else None,
+    }
+
+
 FREE_TIMES_THIS_UPDATE = "booking_free_times"  # in middleware data, see `free_times`
 
 
@@ -149,8 +157,7 @@ async def free_times(
     manager: DialogManager, session: AsyncSession, now: datetime
 ) -> list[datetime]:
     """Free starts on the chosen day: what the grid shows and what a tap is checked
-    against. A booking being moved leaves its own time free, but for the very
-    start it has now (a move there would change nothing).
+    against (see `_search` for a booking being moved).
 
     Kept for the rest of the update (a tap on a day checks them, then the time grid
     shows them): loading them is a query and the engine's work over the day.
@@ -158,22 +165,14 @@ async def free_times(
     data = manager.dialog_data
     if not data.get(keys.DAY) or not data.get(keys.SERVICE_ID):
         return []
-    choice = (data[keys.SERVICE_ID], data.get(keys.STAFF_ID), data[keys.DAY])
+    search = _search(data)
+    choice = (*search.values(), data[keys.DAY])
     known: dict[tuple[Any, ...], list[datetime]]
     known = manager.middleware_data.setdefault(FREE_TIMES_THIS_UPDATE, {})
     if choice not in known:
-        starts = await free_times_for(
-            session,
-            service_id=data[keys.SERVICE_ID],
-            staff_id=data.get(keys.STAFF_ID),
-            day=date.fromisoformat(data[keys.DAY]),
-            now=now,
-            exclude_booking_id=data.get(keys.RESCHEDULE_ID),
+        known[choice] = await free_times_for(
+            session, day=date.fromisoformat(data[keys.DAY]), now=now, **search
         )
-        if moving_from := data.get(keys.MOVING_FROM):
-            now_at = datetime.fromisoformat(moving_from)
-            starts = [start for start in starts if start != now_at]
-        known[choice] = starts
     return known[choice]
 
 
