@@ -133,8 +133,15 @@ def booking_dialog() -> Dialog:
         Window(
             Notice(),
             I18nText("booking-confirm", when=~F["rescheduling"]),
-            I18nText("booking-confirm-move", when=F["rescheduling"]),
-            Button(I18nText("booking-confirm-button"), id="confirm", on_click=handlers.on_confirm),
+            I18nText("booking-confirm-move", when=F["rescheduling"] & ~F["already_there"]),
+            # Moved there meanwhile (by staff): nothing to confirm, Back to the times.
+            I18nText("booking-move-already-there", when=F["already_there"]),
+            Button(
+                I18nText("booking-confirm-button"),
+                id="confirm",
+                on_click=handlers.on_confirm,
+                when=~F["already_there"],
+            ),
             Row(
                 Button(I18nText("booking-comment-button"), id="comment", on_click=handlers.on_edit),
                 Button(I18nText("booking-phone-button"), id="phone", on_click=handlers.on_edit),

@@ -212,10 +212,16 @@ async def confirm(
         ),
         "rescheduling": bool(data.get(keys.RESCHEDULE_ID)),
         "old_when": "",
+        "already_there": False,
     }
     if data.get(keys.RESCHEDULE_ID):
         old = await booking_details(session, data[keys.RESCHEDULE_ID])
+        # Read here anyway: where the booking starts now, should it have been moved
+        # since the dialog opened (by staff, in another chat window). The grid
+        # hides that start from now on, and a choice of it is no move.
+        data[keys.MOVING_FROM] = old.starts_at.isoformat()
         result["old_when"] = fmt.when(old.starts_at)
+        result["already_there"] = old.starts_at == starts_at
     return result
 
 

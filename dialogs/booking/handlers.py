@@ -413,7 +413,11 @@ async def _book(manager: DialogManager, client_id: int, actor: Actor) -> Booking
     starts_at = datetime.fromisoformat(data[keys.STARTS_AT])
     admin_ids = settings_of(manager).admin_ids
     if data.get(keys.RESCHEDULE_ID):
-        await get_client_booking(session, booking_id=data[keys.RESCHEDULE_ID], client_id=client_id)
+        booking = await get_client_booking(
+            session, booking_id=data[keys.RESCHEDULE_ID], client_id=client_id
+        )
+        # Read anyway: should the move be refused, the time grid hides where it is now.
+        data[keys.MOVING_FROM] = booking.starts_at.isoformat()
         return await reschedule_booking(
             session,
             booking_id=data[keys.RESCHEDULE_ID],

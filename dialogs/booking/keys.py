@@ -11,6 +11,6 @@ DAY = "day"  # ISO local date
 STARTS_AT = "starts_at"  # ISO UTC instant
 COMMENT = "comment"
 RESCHEDULE_ID = "reschedule_id"  # set when moving an existing booking
-MOVING_FROM = "moving_from"  # ISO UTC instant: where that booking starts now
+MOVING_FROM = "moving_from"  # ISO UTC instant: where that booking starts (read on confirm)
 BOOKING_ID = "booking_id"  # the booking made or moved, for the done screen
 REQUEST_KEY = "request_key"  # this dialog's name for its booking request (create_booking)

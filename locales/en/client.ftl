@@ -73,6 +73,10 @@ booking-confirm-move =
     { $service }, { $staff_name }
     From: { $old_when }
     To: { $when }
+booking-move-already-there =
+    Your booking is already at this time: { $when }.
+    { $service }, { $staff_name }
+    Tap Back to choose another time.
 booking-confirm-button = ✅ Confirm
 booking-done =
     ✅ You are booked!

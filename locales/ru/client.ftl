@@ -75,6 +75,10 @@ booking-confirm-move =
     { $service }, { $staff_name }
     Было: { $old_when }
     Станет: { $when }
+booking-move-already-there =
+    Ваша запись уже стоит на это время: { $when }.
+    { $service }, { $staff_name }
+    Нажмите «Назад» и выберите другое время.
 booking-confirm-button = ✅ Подтвердить
 booking-done =
     ✅ Вы записаны!
