@@ -39,6 +39,6 @@ class BotDispatcher(TurnTakingDispatcher):
                 exc_info=error,
             )
             user = UserContextMiddleware.resolve_event_context(update).user
-            i18n = known_translator(user, self["locale_cache"], self["settings"].default_locale)
+            i18n = known_translator(user, self["client_cache"], self["settings"].default_locale)
             await apologize(bot, update, i18n)
             return None

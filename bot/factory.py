@@ -23,13 +23,14 @@ from bot.config import Settings
 from bot.dispatcher import BotDispatcher
 from bot.handlers import common, confirmations, errors, feedback, reminders
 from bot.middlewares.dialog_storage import DialogStorageMiddleware
-from bot.middlewares.i18n import I18nMiddleware, LocaleCache
+from bot.middlewares.i18n import I18nMiddleware
 from bot.middlewares.session import CommitBeforeTelegram, DbSessionMiddleware
 from bot.middlewares.throttling import ThrottlingMiddleware
 from bot.response_types import KeepResponseTypes
 from bot.shutdown import finish_updates_in_hand
 from bot.storage import create_storage
 from db.clock import Clock, SystemClock
+from db.services.client_cache import client_cache
 
 
 def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -64,7 +65,6 @@ def create_dispatcher(
     `throttling` defaults to the production limits; tests and benchmarks that
     drive a flow at machine speed pass one with a clock they control.
     """
-    locale_cache = LocaleCache()
     dp = BotDispatcher(
         storage=storage if storage is not None else create_storage(settings),
         # aiogram's FSM middleware reads a state nothing uses; see DialogStorageMiddleware.
@@ -72,8 +72,8 @@ def create_dispatcher(
         settings=settings,
         sessionmaker=sessionmaker,
         clock=clock or SystemClock(),
-        # The throttle reads it too: a flooder's notice in their saved language.
-        locale_cache=locale_cache,
+        # For answers given without a query: a flooder's notice, the last apology.
+        client_cache=client_cache(sessionmaker.kw["bind"]),
     )
     # Throttling first: a flood is dropped before it costs a storage read (the
     # dialog's stack), a database session or a language lookup.
@@ -82,7 +82,7 @@ def create_dispatcher(
     )
     dp.update.outer_middleware(DialogStorageMiddleware(dp.storage))
     dp.update.outer_middleware(DbSessionMiddleware(sessionmaker))
-    dp.update.outer_middleware(I18nMiddleware(settings.default_locale, locale_cache))
+    dp.update.outer_middleware(I18nMiddleware(settings.default_locale))
     dp.include_routers(common.create_router())
     # Buttons on messages the bot sent on its own (reminders, requests, feedback).
     dp.include_routers(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from db.engine import create_engine
 from db.migrate import upgrade
 from db.models import Base
+from db.services.client_cache import client_cache
 from db.services.snapshot import forget_snapshot
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -93,4 +94,6 @@ async def clear_data(engine: AsyncEngine) -> None:
         else:
             for table in tables:
                 await connection.execute(text(f"DELETE FROM {table}"))
-    forget_snapshot(engine)  # raw SQL: the snapshot cannot see it
+    # Raw SQL: the caches cannot see it.
+    forget_snapshot(engine)
+    client_cache(engine).forget_everyone()

@@ -21,13 +21,13 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.state import State
 from aiogram.types import Chat, Contact, Message, User
 from aiogram_dialog import Dialog
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.config import Settings
 from bot.factory import create_dispatcher
 from bot.filters import AnyCommand, PlainText, PrivateChat, SharedContact
 from bot.handlers.feedback import ASK_COMMENT_KEY, ReplyToCommentQuestion
 from bot.storage import create_storage
+from db.engine import create_engine, create_sessionmaker
 from locales import get_translator
 
 TOKEN = "123456:" + "A" * 35
@@ -80,7 +80,8 @@ def dispatcher_filters(router: Router) -> Iterator[tuple[str, FilterObject]]:
 @pytest.fixture(scope="module")
 def found() -> list[tuple[str, FilterObject]]:
     settings = Settings(bot_token=TOKEN)
-    dp = create_dispatcher(settings, async_sessionmaker(), storage=create_storage(settings))
+    never_connected = create_sessionmaker(create_engine("sqlite+aiosqlite:///:memory:"))
+    dp = create_dispatcher(settings, never_connected, storage=create_storage(settings))
     return list(dispatcher_filters(dp))
 
 

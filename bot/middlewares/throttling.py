@@ -22,7 +22,8 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Chat, TelegramObject, Update, User
 from aiogram_dialog.api.entities import DialogUpdate
 
-from bot.middlewares.i18n import LocaleCache, known_translator
+from bot.middlewares.i18n import known_translator
+from db.services.client_cache import ClientCache
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         verdict = self.buckets.take(user.id)
         if verdict is Verdict.ALLOW:
             return await handler(event, data)
-        notice = self._notice(user, data.get("locale_cache")) if verdict is Verdict.WARN else None
+        notice = self._notice(user, data.get("client_cache")) if verdict is Verdict.WARN else None
         try:
             await self._refuse(data["bot"], event, data.get("event_chat"), notice)
         except TelegramAPIError as error:
@@ -143,8 +144,8 @@ class ThrottlingMiddleware(BaseMiddleware):
             log.info("Throttle notice to user %s failed: %s", user.id, error)
         return None
 
-    def _notice(self, user: User, cache: LocaleCache | None) -> str:
-        """In the client's saved language when the language middleware's cache knows it
+    def _notice(self, user: User, cache: ClientCache | None) -> str:
+        """In the client's saved language when the client cache knows it
         (a flooder was served a moment ago), else in Telegram's: the throttle runs
         before the database session and never queries."""
         return known_translator(user, cache, self.default_locale)("throttle-slow-down")

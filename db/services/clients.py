@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from db.models import Booking, Client
 from db.services.booking import Actor, cancel_booking, upcoming_bookings
+from db.services.client_cache import cached_client
 from locales import pick_locale
 
 NAME_MAX_LENGTH = 100
@@ -102,13 +103,15 @@ _KNOWN_CLIENTS = "zapis.clients_by_telegram_id"  # in `Session.info`: this updat
 
 
 async def get_client(session: AsyncSession, telegram_id: int) -> Client | None:
-    """The client of a Telegram user, read once per session.
+    """The client of a Telegram user: from the client cache
+    (db/services/client_cache.py) when it knows the user, else read.
 
-    A dialog update asks in its handler and again in its getter; the identity
-    map cannot answer (the lookup is not by primary key), so the row is
-    remembered for the session, and "no client" for the transaction (a new
-    user's language is looked up before `get_or_create_client` asks). A
-    remembered row no longer carrying the id (erased meanwhile) is not trusted.
+    A dialog update asks in its handler and again in its getter, and the cache
+    forgets a client this session has just changed; the identity map cannot
+    answer (the lookup is not by primary key), so the row is also remembered for
+    the session, and "no client" for the transaction (a new user's language is
+    looked up before `get_or_create_client` asks). A remembered row no longer
+    carrying the id (erased meanwhile) is not trusted.
     """
     known = _known_clients(session)
     client = known.get(telegram_id, _NOT_ASKED)
@@ -117,7 +120,11 @@ async def get_client(session: AsyncSession, telegram_id: int) -> Client | None:
     # The loaded state only: an expired row (after a rollback) must not lazy-load here.
     if client is not _NOT_ASKED and inspect(client).dict.get("telegram_id") == telegram_id:
         return client
-    client = await session.scalar(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
+    client = await cached_client(
+        session,
+        telegram_id,
+        lambda: session.scalar(_BY_TELEGRAM_ID, {"telegram_id": telegram_id}),
+    )
     known[telegram_id] = client
     return client
 
