@@ -59,9 +59,13 @@ async def on_stale_dialog(
 
 
 def _repeated_tap(event: ErrorEvent, manager: DialogManager, query: CallbackQuery) -> bool:
-    """A tap on the message the chat's dialogs show right now, for a dialog still
-    open under the one on screen: a button tapped twice (or delivered twice), the
-    first tap having opened a new dialog in that same message. Nothing to do."""
-    if not isinstance(event.exception, OutdatedIntent) or query.message is None:
+    """A tap on the message the chat's dialogs show right now, for a dialog under
+    the one on screen or one already closed: a button tapped twice (or delivered
+    twice), the first tap having opened a new dialog in that same message, or
+    closed its own there (Menu, Back out of booking, a language). The message
+    already shows what the first tap did: nothing to do."""
+    if not isinstance(event.exception, OutdatedIntent | UnknownIntent) or query.message is None:
         return False
-    return query.message.message_id == manager.current_stack().last_message_id
+    # A stack found broken (its dialog lost) is emptied: that is a stale button.
+    stack = manager.current_stack()
+    return not stack.empty() and query.message.message_id == stack.last_message_id

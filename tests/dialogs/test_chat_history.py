@@ -146,3 +146,43 @@ async def test_a_reminders_reschedule_tapped_twice_opens_one_calendar(
     assert sum("Choose a day" in text for text in live_chat.texts) == 1
     await live_chat.tap("‹ Back")
     assert "Choose a day" not in live_chat.texts[-1]
+
+
+@pytest.mark.parametrize(
+    "buttons",
+    [("🌐 .*", "English"), ("📅 .*", "‹ Back"), ("📅 .*", "☰ Menu")],
+    ids=["language", "back-out", "menu"],
+)
+async def test_a_double_tap_on_a_button_that_closes_its_dialog_keeps_the_menu_it_opened(
+    live_chat: TelegramChat, buttons: tuple[str, str]
+) -> None:
+    """Choosing a language, Back out of booking, Menu: the first tap closes the
+    dialog and shows the menu in the same message; the second delivery of the tap
+    names the closed dialog, and is a repeat of the first, not a stale button."""
+    opening, closing = buttons
+    await live_chat.send("/start")
+    await live_chat.tap(opening)
+    screen = list(live_chat.telegram.shown.values())[-1]
+    await live_chat.tap_message(screen, closing)
+    await live_chat.tap_message(screen, closing)
+
+    assert len(live_chat.texts) == 1  # the one message, showing the menu
+    assert "Welcome" in live_chat.texts[-1]
+    assert "out of date" not in " ".join(live_chat.texts)
+
+
+async def test_a_tap_on_the_screen_whose_dialog_was_lost_is_a_stale_one(
+    live_chat: TelegramChat,
+) -> None:
+    """Not taken for a repeated tap: its buttons would then do nothing, forever."""
+    await live_chat.send("/start")
+    storage = live_chat.client.dp.storage
+    for key, record in storage.storage.items():
+        if key.destiny.startswith("aiogd:context"):
+            record.data = "{}"  # the menu's dialog, lost (an evicted Redis key)
+
+    await live_chat.tap("📅 .*")
+
+    assert "That button is out of date" in live_chat.texts[-1]
+    await live_chat.tap("📅 .*")
+    assert "Choose a service" in live_chat.texts[-1]
