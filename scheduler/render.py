@@ -31,7 +31,7 @@ from db.models import (
     Staff,
     is_active_status,
 )
-from db.services.booking import BookingView, booking_details
+from db.services.booking import BookingView, booking_details, change_deadline
 from db.services.business import get_business
 from db.services.errors import BookingNotFound
 from db.services.notifications import Kind
@@ -166,7 +166,12 @@ async def _reminder(ctx: _Context, booking: BookingView) -> Outgoing | Stale:
     text = _text(ctx, "notify-reminder", booking)
     if ctx.business.address:
         text += "\n" + ctx.i18n("notify-address", address=ctx.business.address)
-    return Outgoing(text, reminder_keyboard(ctx.i18n, booking.id))
+    # Past the deadline (the 2-hour reminder at the default 2-hour deadline), Cancel
+    # and Reschedule could only be refused: whom to call instead, as the details say.
+    changeable = ctx.now <= change_deadline(booking.starts_at, ctx.business.cancel_deadline_minutes)
+    if not changeable:
+        text += "\n" + ctx.i18n("line-changes-late", value=ctx.business.phone or "none")
+    return Outgoing(text, reminder_keyboard(ctx.i18n, booking.id, changeable=changeable))
 
 
 async def _feedback_request(ctx: _Context, booking: BookingView) -> Outgoing | Stale:

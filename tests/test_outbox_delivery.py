@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from db.models import Client, OutboxStatus
+from db.models import BusinessSettings, Client, OutboxStatus
 from db.services.audit import Actor
 from db.services.booking import cancel_booking, reschedule_booking
 from db.services.notifications import Kind
@@ -81,6 +81,31 @@ async def test_reminders_go_out_at_their_offsets_and_only_once(sessionmaker, clo
     assert all("12:00" in m.text for m in reminders)
     buttons = reminders[0].reply_markup.inline_keyboard
     assert [len(row) for row in buttons] == [1, 2]
+
+
+async def test_a_reminder_past_the_change_deadline_offers_no_change_but_whom_to_call(
+    sessionmaker, session, clock, world
+):
+    """The 2-hour reminder falls due as the default 2-hour deadline passes: Cancel
+    and Reschedule there could only be refused, so it says whom to call instead."""
+    business = await session.get(BusinessSettings, 1)
+    business.phone = "+7 495 123-45-67"
+    await session.commit()
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    starts_at = local(VISIT_DAY, "12:00")
+    await book(sessionmaker, world, starts_at, clock.now())
+    clock.set(starts_at - timedelta(hours=24))
+    await sender.sweep()
+    clock.set(starts_at - timedelta(hours=2) + timedelta(seconds=5))  # the next sweep
+    await sender.sweep()
+
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    early, late = [m for m in telegram.sent_to(client_chat) if m.text.startswith("⏰")]
+    assert [len(row) for row in early.reply_markup.inline_keyboard] == [1, 2]
+    assert "+7 495 123-45-67" not in early.text
+    assert [[b.text for b in row] for row in late.reply_markup.inline_keyboard] == [["✅ Приду"]]
+    assert late.text.endswith("позвоните нам: +7 495 123-45-67")
 
 
 async def test_cancelled_booking_gets_no_reminder(sessionmaker, clock, world):

@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, SendMessage
+from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import select
 
 from bot.factory import create_dispatcher
@@ -184,6 +185,33 @@ async def test_cancel_after_the_deadline_is_refused_with_the_reason(
     answer = await telegram.press(owner, data(ReminderAction.CANCEL_YES, booking.id))
     assert answer.show_alert and answer.text == RU("booking-error-past-deadline")
     assert await status_of(sessionmaker, booking.id) == BookingStatus.CONFIRMED
+
+
+async def test_cancel_past_the_deadline_asks_nothing_and_keep_offers_no_change(
+    telegram, sessionmaker, clock, world, booking
+):
+    """No question whose "Yes" can only be refused, and no button back that can only
+    be refused either."""
+    owner = await telegram_id(sessionmaker, world.client_id)
+    await telegram.press(owner, data(ReminderAction.CANCEL, booking.id))  # asked in time
+    clock.set(booking.starts_at - timedelta(minutes=30))
+
+    kept = await telegram.press(owner, data(ReminderAction.KEEP, booking.id))
+    restored = edited_markups(telegram)[-1]
+    assert kept.text.startswith("Хорошо")
+    assert [[b.text for b in row] for row in restored.inline_keyboard] == [
+        [RU("notify-button-coming")]
+    ]
+    edits = len(edited_markups(telegram))
+    answer = await telegram.press(owner, data(ReminderAction.CANCEL, booking.id))
+    assert answer.show_alert and answer.text == RU("booking-error-past-deadline")
+    assert len(edited_markups(telegram)) == edits  # no question asked
+
+
+def edited_markups(telegram: Telegram) -> list[InlineKeyboardMarkup]:
+    return [
+        r.reply_markup for r in telegram.session.requests if isinstance(r, EditMessageReplyMarkup)
+    ]
 
 
 async def test_owner_reschedule_opens_the_booking_dialog(

@@ -21,8 +21,13 @@ from bot.handlers.callback_tools import client_of, edit_pressed_message, keyboar
 from db.clock import Clock
 from db.models import ACTIVE_STATUSES, Booking
 from db.services.audit import Actor
-from db.services.booking import cancel_booking, confirm_booking, get_client_booking
-from db.services.errors import BookingError, NotActive, NotYours
+from db.services.booking import (
+    cancel_booking,
+    changeable_booking,
+    confirm_booking,
+    get_client_booking,
+)
+from db.services.errors import BookingError, NotActive, NotYours, PastCancelDeadline
 from dialogs.my_bookings import start_reschedule
 from locales import Translator
 
@@ -40,17 +45,23 @@ class ReminderCallback(CallbackData, prefix="rmd"):
     booking_id: int
 
 
-def reminder_keyboard(i18n: Translator, booking_id: int) -> InlineKeyboardMarkup:
+def reminder_keyboard(
+    i18n: Translator, booking_id: int, *, changeable: bool = True
+) -> InlineKeyboardMarkup:
+    """ "I'll come", and Cancel and Reschedule while the client may still change it."""
+
     def button(key: str, action: ReminderAction) -> tuple[str, str]:
         return i18n(key), ReminderCallback(action=action, booking_id=booking_id).pack()
 
-    return keyboard(
-        [button("notify-button-coming", ReminderAction.COMING)],
-        [
-            button("notify-button-cancel", ReminderAction.CANCEL),
-            button("notify-button-reschedule", ReminderAction.RESCHEDULE),
-        ],
-    )
+    rows = [[button("notify-button-coming", ReminderAction.COMING)]]
+    if changeable:
+        rows.append(
+            [
+                button("notify-button-cancel", ReminderAction.CANCEL),
+                button("notify-button-reschedule", ReminderAction.RESCHEDULE),
+            ]
+        )
+    return keyboard(*rows)
 
 
 def _cancel_question_keyboard(i18n: Translator, booking_id: int) -> InlineKeyboardMarkup:
@@ -126,11 +137,13 @@ async def _ask_cancel(
     query: CallbackQuery,
     session: AsyncSession,
     i18n: Translator,
-    _now: datetime,
+    now: datetime,
     _settings: Settings,
     booking_id: int,
 ) -> None:
-    await _own_active_booking(session, query, booking_id)
+    """Asked only when "Yes" can still cancel: past the deadline, the refusal at once."""
+    actor = await _presser_actor(session, query, booking_id)
+    await changeable_booking(session, booking_id=booking_id, actor=actor, now=now)
     await query.answer(i18n("reminder-cancel-question"))
     await edit_pressed_message(query, markup=_cancel_question_keyboard(i18n, booking_id))
 
@@ -155,13 +168,19 @@ async def _keep(
     query: CallbackQuery,
     session: AsyncSession,
     i18n: Translator,
-    _now: datetime,
+    now: datetime,
     _settings: Settings,
     booking_id: int,
 ) -> None:
-    await _own_active_booking(session, query, booking_id)
+    actor, _ = await _own_active_booking(session, query, booking_id)
+    try:
+        await changeable_booking(session, booking_id=booking_id, actor=actor, now=now)
+        changeable = True
+    except PastCancelDeadline:  # kept past the deadline: no button that can only be refused
+        changeable = False
     await query.answer(i18n("reminder-kept"))
-    await edit_pressed_message(query, markup=reminder_keyboard(i18n, booking_id))
+    markup = reminder_keyboard(i18n, booking_id, changeable=changeable)
+    await edit_pressed_message(query, markup=markup)
 
 
 _ACTIONS = {
