@@ -20,7 +20,15 @@ from bot.handlers.confirmations import StaffDecision, StaffDecisionAction
 from bot.handlers.feedback import FeedbackRating
 from bot.handlers.reminders import ReminderAction, ReminderCallback
 from bot.middlewares.throttling import ThrottlingMiddleware
-from db.models import AuditEntry, Booking, BookingStatus, Client, ConfirmationMode, Feedback
+from db.models import (
+    AuditEntry,
+    Booking,
+    BookingStatus,
+    BusinessSettings,
+    Client,
+    ConfirmationMode,
+    Feedback,
+)
 from db.services.notifications import Kind
 from locales import get_translator
 from scheduler.jobs import complete_finished_bookings
@@ -185,6 +193,23 @@ async def test_cancel_after_the_deadline_is_refused_with_the_reason(
     answer = await telegram.press(owner, data(ReminderAction.CANCEL_YES, booking.id))
     assert answer.show_alert and answer.text == RU("booking-error-past-deadline")
     assert await status_of(sessionmaker, booking.id) == BookingStatus.CONFIRMED
+
+
+async def test_a_refusal_only_the_business_can_help_with_gives_its_phone(
+    telegram, sessionmaker, clock, world, booking
+):
+    async with sessionmaker() as session:
+        (await session.get(BusinessSettings, 1)).phone = "+7 495 123-45-67"
+        await session.commit()
+    owner = await telegram_id(sessionmaker, world.client_id)
+    clock.set(booking.starts_at - timedelta(minutes=30))
+
+    answer = await telegram.press(owner, data(ReminderAction.CANCEL_YES, booking.id))
+
+    assert answer.show_alert
+    assert answer.text == RU("booking-error-past-deadline") + "\n" + RU(
+        "booking-call-us", phone="+7 495 123-45-67"
+    )
 
 
 async def test_cancel_past_the_deadline_asks_nothing_and_keep_offers_no_change(

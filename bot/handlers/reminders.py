@@ -28,6 +28,7 @@ from db.services.booking import (
     get_client_booking,
 )
 from db.services.errors import BookingError, NotActive, NotYours, PastCancelDeadline
+from dialogs.common import refusal_text
 from dialogs.my_bookings import start_reschedule
 from locales import Translator
 
@@ -115,8 +116,8 @@ async def on_reminder_button(
             await start_reschedule(dialog_manager, booking_id)
             return
         await _ACTIONS[callback_data.action](query, session, i18n, now, settings, booking_id)
-    except BookingError as error:
-        await query.answer(i18n(error.i18n_key), show_alert=True)
+    except BookingError as error:  # past the deadline, say, with the phone to call
+        await query.answer(await refusal_text(dialog_manager, error), show_alert=True)
 
 
 async def _coming(
