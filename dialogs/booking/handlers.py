@@ -120,9 +120,11 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
         data[keys.STAFF_ID] = staff_id
         data[HISTORY] = [BookingSG.service.state, BookingSG.staff.state]
         await manager.switch_to(BookingSG.day)
-    else:
-        data[HISTORY] = [BookingSG.service.state]
-        await manager.switch_to(BookingSG.staff)
+        return
+    if staff_id is not None:  # "book again" with someone no longer offered: say so
+        set_notice(manager, translator(manager)("booking-staff-gone"))
+    data[HISTORY] = [BookingSG.service.state]
+    await manager.switch_to(BookingSG.staff)
 
 
 async def _may_book(manager: DialogManager) -> bool:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from db.models import BookingStatus, Service
+from db.models import BookingStatus, Service, Staff
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import BUSINESS_PHONE, TOMORROW, Chat, bookings_of, client_of
 from tests.factories import World, book, local, make_client, switch_off
@@ -151,6 +151,23 @@ async def test_past_visits_offer_booking_again_only_for_what_is_still_offered(
     assert "Ваши прошлые визиты" in chat.text and "Haircut" in chat.text
     assert "записаться снова" not in chat.text  # nothing here can be booked again
     assert not any(button.startswith("↻") for button in chat.buttons())
+
+
+async def test_book_again_with_a_staff_member_no_longer_offered_says_so(
+    chat: Chat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    await booked(session, chat, world, clock)
+    await switch_off(session, Staff, world.staff_ids[0])
+    clock.advance(timedelta(days=2))
+    await chat.send("/start")
+    await chat.tap("🗂 .*")
+    await chat.tap("🕘 .*")
+    await chat.tap("↻ .*Haircut")
+
+    assert "этот мастер больше не принимает" in chat.text  # not silently someone else
+    assert "К кому вас записать?" in chat.text and "Staff 1" not in chat.buttons()
+    await chat.tap("Staff 2")
+    assert "Haircut, Staff 2. Выберите день" in chat.text
 
 
 async def test_moving_past_the_deadline_is_refused_before_the_calendar(
