@@ -91,6 +91,10 @@ async def render(
         booking = await booking_details(session, message.booking_id)
     except BookingNotFound:
         return Stale("booking gone")
+    if message.kind in _TO_THE_CLIENT and booking.client_telegram_id != message.chat_id:
+        # The client erased their data since (the chat is no longer theirs): they
+        # asked to be forgotten, and saw on the spot what the erasure cancelled.
+        return Stale("client data erased")
     return await renderer(ctx, booking)
 
 
@@ -182,6 +186,18 @@ async def _feedback_request(ctx: _Context, booking: BookingView) -> Outgoing | S
         return Stale("already rated")
     return Outgoing(_text(ctx, "notify-feedback-request", booking), rating_keyboard(booking.id))
 
+
+# Kinds sent to the booking's client (the rest go to staff and admins).
+_TO_THE_CLIENT = frozenset(
+    {
+        Kind.CLIENT_BOOKED,
+        Kind.CLIENT_CONFIRMED,
+        Kind.CLIENT_RESCHEDULED,
+        Kind.CLIENT_CANCELLED,
+        Kind.REMINDER,
+        Kind.FEEDBACK_REQUEST,
+    }
+)
 
 _BOOKING_RENDERERS: dict[str, Callable[[_Context, BookingView], Awaitable[Outgoing | Stale]]] = {
     Kind.CLIENT_BOOKED: _client_state,

@@ -8,7 +8,8 @@ import pytest
 
 from db.models import BusinessSettings, Client, OutboxStatus
 from db.services.audit import Actor
-from db.services.booking import cancel_booking, reschedule_booking
+from db.services.booking import cancel_booking, complete_booking, reschedule_booking
+from db.services.clients import erase_client
 from db.services.notifications import Kind
 from db.services.outbox import MAX_ATTEMPTS
 from tests.factories import ADMIN_ID, local, make_world
@@ -126,6 +127,33 @@ async def test_cancelled_booking_gets_no_reminder(sessionmaker, clock, world):
     assert not any(text.startswith("⏰") for text in telegram.sent_texts(client_chat))
     reminders = await outbox_rows(sessionmaker, kind=Kind.REMINDER)
     assert {row.status for row in reminders} == {OutboxStatus.SKIPPED}
+
+
+async def test_a_client_who_erased_their_data_is_sent_nothing_more(sessionmaker, clock, world):
+    """Erasing cancels the upcoming visits (staff are told) and a feedback request may
+    still be queued; none of it goes to the chat of a client who asked to be forgotten:
+    they were told on the spot, and the notice would come in the default language
+    with the internal reason ("client data erased")."""
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    done = await book(sessionmaker, world, local(VISIT_DAY, "12:00"), clock.now())
+    await book(sessionmaker, world, local(VISIT_DAY + timedelta(days=1), "12:00"), clock.now())
+    await sender.sweep()
+    clock.set(local(VISIT_DAY, "12:30"))
+    async with sessionmaker() as session:  # marked done early: feedback due at its end
+        await complete_booking(
+            session, booking_id=done.id, actor=Actor.admin(ADMIN_ID), now=clock.now()
+        )
+        await erase_client(session, client_id=world.client_id, now=clock.now())
+        await session.commit()
+    before = len(telegram.sent_to(client_chat))
+
+    clock.set(local(VISIT_DAY, "13:05"))
+    await sender.sweep()
+
+    assert telegram.sent_texts(client_chat)[before:] == []
+    assert any("отменена" in text for text in telegram.sent_texts(world.staff_telegram_ids[0]))
 
 
 async def test_moved_booking_gets_fresh_reminders_and_the_old_ones_are_dropped(
