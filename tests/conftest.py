@@ -62,6 +62,16 @@ class FrozenClock:
         self._now += delta
 
 
+class FakeMonotonic:
+    """A `time.monotonic` stand-in: seconds that move only when `now` is set."""
+
+    def __init__(self, now: float = 1_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture(scope="session", params=DATABASE_KINDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> AsyncIterator[str]:
     url = await migrated_database(request.param, tmp_path_factory.mktemp(request.param))

@@ -19,19 +19,12 @@ from db.services.client_cache import UNKNOWN, ClientCache, client_cache
 from db.services.clients import erase_client, get_client, set_locale, set_phone
 from db.services.outbox import drop_chat
 from locales import get_translator
+from tests.conftest import FakeMonotonic
 from tests.factories import make_client
 from tests.statements import recording
 from tests.stub_session import StubSession, stub_bot
 
 USER_ID = 4242
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

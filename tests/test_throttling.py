@@ -15,18 +15,11 @@ from bot.config import Settings
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware, TokenBuckets, Verdict
 from locales import get_translator
+from tests.conftest import FakeMonotonic
 from tests.stub_session import StubSession, stub_bot
 
 BURST = 4
 RATE = 2.0
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

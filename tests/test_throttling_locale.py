@@ -13,10 +13,10 @@ from bot.config import Settings
 from bot.factory import create_dispatcher
 from bot.middlewares.throttling import ThrottlingMiddleware
 from locales import get_translator
-from tests.conftest import FrozenClock
+from tests.conftest import FakeMonotonic, FrozenClock
 from tests.factories import make_client
 from tests.stub_session import StubSession
-from tests.test_throttling import BURST, RATE, FakeMonotonic, client
+from tests.test_throttling import BURST, RATE, client
 
 SLOW_DOWN = {locale: get_translator(locale)("throttle-slow-down") for locale in ("ru", "en")}
 
