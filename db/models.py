@@ -49,6 +49,12 @@ NAMING_CONVENTION = {
 }
 
 
+# The largest id a row can have: primary keys are `Integer`, 32-bit on PostgreSQL.
+# An id from outside (a button's data, a deep link) above it names no row, and
+# would make the query itself fail instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from db.clock import Clock
-from db.models import Client
+from db.models import MAX_ID, Client
 from db.services.catalog import business_profile
 from db.services.clients import get_or_create_client
 from db.services.errors import BookingError, MoveServiceOff, MoveStaffOff, PastCancelDeadline
@@ -156,11 +156,12 @@ async def current_client(manager: DialogManager) -> Client:
 
 
 def parse_id(raw: str | int | None) -> int | None:
-    """A positive id from callback data or dialog data, or None if forged or missing."""
-    if isinstance(raw, int):
-        return raw if raw > 0 else None
+    """An id a row can have (1 … `MAX_ID`) from callback data or dialog data, or None
+    if forged or missing."""
     if isinstance(raw, str) and raw.isdigit() and len(raw) < 12:
-        return int(raw) or None
+        raw = int(raw)
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw if 0 < raw <= MAX_ID else None
     return None
 
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from typing import Annotated
 
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Client
+from db.models import MAX_ID, Client
 
 log = logging.getLogger(__name__)
+
+# A booking id in a button's data: anything else is forged, and is not taken for
+# the button (it is then answered as an unknown one), never sent to the database.
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:

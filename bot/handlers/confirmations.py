@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.handlers.callback_tools import edit_pressed_message, keyboard
+from bot.handlers.callback_tools import RowId, edit_pressed_message, keyboard
 from db.clock import Clock
 from db.services.audit import Actor
 from db.services.booking import cancel_booking, confirm_booking
@@ -29,7 +29,7 @@ class StaffDecisionAction(enum.StrEnum):
 
 class StaffDecision(CallbackData, prefix="bkd"):
     action: StaffDecisionAction
-    booking_id: int
+    booking_id: RowId
 
 
 def decision_keyboard(i18n: Translator, booking_id: int) -> InlineKeyboardMarkup:

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, ForceReply, InlineKeyboardMarkup, Messa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import PrivateChat
-from bot.handlers.callback_tools import client_of, edit_pressed_message, keyboard
+from bot.handlers.callback_tools import RowId, client_of, edit_pressed_message, keyboard
 from db.clock import Clock
 from db.services.errors import BookingError, NotYours
 from db.services.feedback import RATINGS, FeedbackError, comment_latest, rate_visit
@@ -26,7 +26,7 @@ ASK_COMMENT_KEY = "feedback-ask-comment"
 
 
 class FeedbackRating(CallbackData, prefix="fbk"):
-    booking_id: int
+    booking_id: RowId
     rating: int
 
 

@@ -17,7 +17,7 @@ from aiogram_dialog import DialogManager, ShowMode
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.handlers.callback_tools import client_of, edit_pressed_message, keyboard
+from bot.handlers.callback_tools import RowId, client_of, edit_pressed_message, keyboard
 from db.clock import Clock
 from db.models import ACTIVE_STATUSES, Booking
 from db.services.audit import Actor
@@ -43,7 +43,7 @@ class ReminderAction(enum.StrEnum):
 
 class ReminderCallback(CallbackData, prefix="rmd"):
     action: ReminderAction
-    booking_id: int
+    booking_id: RowId
 
 
 def reminder_keyboard(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+
+import pytest
 from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import Chat as TelegramChat
 from aiogram.types import Message
@@ -9,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.handlers.reminders import ReminderAction, ReminderCallback
 from db.models import Service
+from locales import get_translator
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, button_data, client_of
 from tests.factories import World, book, local, make_client, switch_off
@@ -128,6 +132,29 @@ async def test_forged_callback_data_is_answered_and_harmless(
         assert "Staff 1" not in chat.text
     await chat.tap_data(f"{intent}\x1dbooking:{theirs_id}")
     assert "не ваша" in chat.text.lower() or "не можете" in chat.text.lower()
+
+
+async def test_forged_ids_too_large_for_the_database_are_refused_like_unknown_ones(
+    chat: Chat, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ids are 32-bit on PostgreSQL, 64-bit on SQLite: a larger one made the query
+    itself fail, logged as unhandled, and the client got "something went wrong"."""
+    await chat.send(f"/start service_{2**31}")  # a link to no service: the menu
+    await chat.tap("🗂 .*")
+    intent = button_data(chat.window(), "🕘 .*").split("\x1d")[0]
+    await chat.tap_data(f"{intent}\x1dbooking:{2**31}")
+    assert "Этой записи больше нет" in chat.text
+    for forged in (  # the reminder's, feedback's and staff's buttons
+        f"rmd:come:{2**31}",
+        f"rmd:move:{10**20}",
+        f"fbk:{10**20}:5",
+        f"bkd:yes:{2**31}",
+    ):
+        await chat.tap_data(forged)
+
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    apology = get_translator("ru")("error-generic")
+    assert not [a for a in chat.requests(AnswerCallbackQuery) if a.text == apology]
 
 
 async def test_text_where_a_button_is_expected_gets_a_hint(chat: Chat, world: World) -> None:
