@@ -7,8 +7,9 @@ from aiogram import Dispatcher
 from aiogram_dialog.test_tools import BotClient, MockMessageManager
 from aiogram_dialog.test_tools.keyboard import InlineButtonTextLocator
 from aiogram_dialog.test_tools.memory_storage import JsonMemoryStorage
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.config import Settings
 from bot.factory import create_dispatcher
@@ -164,6 +165,31 @@ async def test_a_commit_that_expires_the_row_keeps_no_stale_one(dp, engine, sess
     kept = client_cache(engine).lookup(USER_ID)
     assert kept is UNKNOWN or (isinstance(kept, dict) and kept["locale"] == "ru")
     assert await help_language(dp, StubSession()) == "ru"
+
+
+async def test_a_write_on_a_row_gone_behind_the_cache_reads_it_afresh_next(
+    dp, engine, database_url, sessionmaker, session
+) -> None:
+    """The row was deleted by another process: the write fails once, and the user's
+    next update finds no client instead of failing again until the entry expires."""
+    await make_client(session, telegram_id=USER_ID, locale="en")
+    await session.commit()
+    assert await help_language(dp, StubSession()) == "en"
+    other_process = create_engine(database_url)
+    try:
+        async with other_process.begin() as connection:
+            await connection.execute(delete(Client))
+    finally:
+        await other_process.dispose()
+
+    async with sessionmaker() as writing:
+        client = await get_client(writing, USER_ID)
+        assert client is not None
+        with pytest.raises(StaleDataError):
+            await set_locale(writing, client, "ru")
+        await writing.rollback()
+    async with sessionmaker() as reading:
+        assert await get_client(reading, USER_ID) is None
 
 
 async def test_a_cached_client_is_the_one_the_session_has(dp, sessionmaker, session) -> None:

@@ -16,7 +16,8 @@ fact that the user is no client yet:
   a client who blocked the bot) forgets everyone, at once and when its
   transaction ends;
 - a write this process cannot see (another process, raw SQL) shows within
-  `TTL_SECONDS`.
+  `TTL_SECONDS`, and at once for a user whose update then fails to write (a
+  rollback forgets the users a session was served from the cache).
 
 What must be exact is read fresh in its own transaction: a booking reads and
 locks its client in the booking service, whatever this cache holds.
@@ -145,6 +146,7 @@ def attach(session: Session, row: Row) -> Client:
     inspect(client).dict.update(row)
     make_transient_to_detached(client)
     session.add(client)
+    session.info.setdefault(_ATTACHED, set()).add(row["telegram_id"])
     return client
 
 
@@ -184,6 +186,7 @@ async def cached_client(
 
 _CHANGED: Final = "zapis.clients_changed"  # in `Session.info`: clients this transaction wrote
 _BULK: Final = "zapis.clients_bulk_write"  # in `Session.info`: it wrote the table in bulk
+_ATTACHED: Final = "zapis.clients_attached"  # in `Session.info`: users served from the cache
 
 
 @event.listens_for(Session, "after_flush")
@@ -236,3 +239,11 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     session.info.pop(_CHANGED, None)  # rolled back: forgotten at the flush, nothing to keep
     if session.info.pop(_BULK, False):
         client_cache(session).forget_everyone()
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    """A write that failed may have failed on a row the cache had wrong (deleted or
+    changed where this process could not see it): its users are read afresh."""
+    if attached := session.info.pop(_ATTACHED, None):
+        client_cache(session).forget(attached)
