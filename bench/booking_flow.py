@@ -2,7 +2,9 @@
 
 The client presses what the dialogs render (a random service, staff member or
 "any", free day and time), shares their contact, gives a name and skips the
-comment if asked, and confirms: the longest path, a first booking.
+comment if asked, and confirms: the longest path, a first booking. A time taken by
+another simulated user meanwhile sends them back to the grid, where they pick
+another, as a client would.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tests.factories import make_business, make_service, make_staff
 SERVICE_COUNT = 10
 STAFF_COUNT = 5
 # 09:00–13:00 and 14:00–20:00 every day: room for a few thousand bookings a month.
+TRIES_AFTER_TAKEN = 3
 HOURS = dict.fromkeys(range(7), ((time(9), time(13)), (time(14), time(20))))
 
 
@@ -58,5 +61,12 @@ async def booking_flow(user: SimulatedUser) -> None:
     if user.find(data="skip_comment"):
         await user.click(data="skip_comment")
     await user.click(data="confirm")
+    for _ in range(TRIES_AFTER_TAKEN):
+        if user.find(data="to_my_bookings") or not user.find(data="time:.+"):
+            break
+        # Taken by another user since the grid was shown: back at the grid, a client
+        # picks another time (the rest is known, so Confirm comes next).
+        await user.click(data="time:.+", rng=rng)
+        await user.click(data="confirm")
     if not user.find(data="to_my_bookings"):
         raise NoSuchButton(f"no booking made: {user.screen.text if user.screen else None!r}")
