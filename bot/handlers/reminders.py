@@ -13,7 +13,7 @@ from datetime import datetime
 from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
-from aiogram_dialog import DialogManager, ShowMode
+from aiogram_dialog import DialogManager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -111,8 +111,6 @@ async def on_reminder_button(
         if callback_data.action == ReminderAction.RESCHEDULE:
             await _own_active_booking(session, query, booking_id)
             await query.answer()
-            # A new message for the dialog: the reminder stays readable above it.
-            dialog_manager.show_mode = ShowMode.SEND
             await start_reschedule(dialog_manager, booking_id)
             return
         await _ACTIONS[callback_data.action](query, session, i18n, now, settings, booking_id)

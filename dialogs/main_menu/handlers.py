@@ -1,4 +1,5 @@
-"""Entering the main menu from anywhere: /start, /cancel, a stale button."""
+"""Entering the main menu from anywhere: /start, /cancel, a stale button; and how
+any screen opened from anywhere is shown (`fresh_screen`)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,24 @@ async def open_main_menu(
     """The menu as a fresh message, with every older dialog dropped; `shown=False`
     puts it under a dialog started next, which is then shown in its place.
     """
-    if shown and isinstance(incoming_update(manager).event, CallbackQuery):
-        await _delete_reply_keyboard_prompt(manager)
     await manager.start(
         MainMenuSG.main,
         data={NOTICE: notice} if notice else None,
         mode=StartMode.RESET_STACK,
-        show_mode=fresh_message(manager) if shown else ShowMode.NO_UPDATE,
+        show_mode=await fresh_screen(manager) if shown else ShowMode.NO_UPDATE,
     )
+
+
+async def fresh_screen(manager: DialogManager) -> ShowMode:
+    """How a screen opened from anywhere (the menu, a reminder's move) is shown:
+    as a new message, with the phone prompt's share-contact keyboard taken away.
+
+    Every way out of the phone step that is not one of its own buttons comes
+    through here, or through `fresh_message` for a command.
+    """
+    if isinstance(incoming_update(manager).event, CallbackQuery):
+        await _delete_reply_keyboard_prompt(manager)
+    return fresh_message(manager)
 
 
 def fresh_message(manager: DialogManager) -> ShowMode:
@@ -38,7 +49,7 @@ def fresh_message(manager: DialogManager) -> ShowMode:
     /start) is deleted, which takes its keyboard away: left in the chat, its
     keyboard would cost a "..." message of its own (aiogram-dialog's way to
     remove one). After a button, aiogram-dialog would delete the tapped message
-    instead, so there only its buttons go (see `open_main_menu` for the prompt).
+    instead, so there only its buttons go and `fresh_screen` deletes the prompt.
     """
     prompt_up = (
         isinstance(incoming_update(manager).event, Message)
@@ -48,8 +59,10 @@ def fresh_message(manager: DialogManager) -> ShowMode:
 
 
 async def _delete_reply_keyboard_prompt(manager: DialogManager) -> None:
-    """A button tapped on an older message while the phone prompt is up: deleting
-    the prompt takes its share-contact keyboard away with it."""
+    """A button tapped on another message (an older one, a reminder) while the phone
+    prompt is up: deleting the prompt takes its share-contact keyboard away with
+    it. aiogram-dialog would not: it knows the prompt's keyboard only as the last
+    message's, and after a button the last message is the one tapped."""
     stack = manager.current_stack()
     if not (stack.last_reply_keyboard and stack.last_message_id):
         return

@@ -24,7 +24,7 @@ from dialogs.common import (
     show_start_notice,
     translator,
 )
-from dialogs.main_menu import open_main_menu
+from dialogs.main_menu import fresh_screen, open_main_menu
 from dialogs.my_bookings import keys
 from dialogs.states import BookingSG, MyBookingsSG
 
@@ -103,7 +103,9 @@ async def on_reschedule(callback: CallbackQuery, button: Button, manager: Dialog
 
 
 async def start_reschedule(manager: DialogManager, booking_id: int) -> None:
-    """Open the day step to move the client's booking (also the reminder's button).
+    """Open the day step to move the client's booking (the reminder's button), as a
+    new message: the message the button was on stays readable above it, and a
+    phone prompt left open takes its share-contact keyboard away with it.
 
     A booking that cannot be moved any more leads to the main menu with the reason.
     The move of this very booking already on screen (the reminder's button tapped
@@ -118,6 +120,7 @@ async def start_reschedule(manager: DialogManager, booking_id: int) -> None:
     except BookingError as error:
         await open_main_menu(manager, notice=await refusal_text(manager, error))
         return
+    manager.show_mode = await fresh_screen(manager)
     await _open_calendar(manager, booking)
 
 

@@ -41,6 +41,29 @@ async def up_to_the_phone_step(chat: TelegramChat, *, started: bool = False) -> 
     assert chat.reply_keyboard_up  # the share-contact keyboard
 
 
+def reminder_message(booking_id: int, clock: FrozenClock) -> Message:
+    """A reminder in the chat, with its Cancel and Reschedule buttons."""
+
+    def button(text: str, action: ReminderAction) -> InlineKeyboardButton:
+        data = ReminderCallback(action=action, booking_id=booking_id).pack()
+        return InlineKeyboardButton(text=text, callback_data=data)
+
+    return Message(
+        message_id=5_000,
+        date=clock.now(),
+        chat=Chat(id=77, type="private"),
+        text="⏰ Reminder",
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    button("✖ Cancel", ReminderAction.CANCEL),
+                    button("🔁 Reschedule", ReminderAction.RESCHEDULE),
+                ]
+            ]
+        ),
+    )
+
+
 async def test_cancel_on_the_phone_step_takes_the_keyboard_away_without_a_stray_message(
     live_chat: TelegramChat,
 ) -> None:
@@ -63,6 +86,61 @@ async def test_menu_on_the_phone_step_takes_the_keyboard_away_without_a_stray_me
     assert not live_chat.reply_keyboard_up
     assert "..." not in live_chat.texts
     assert "Welcome" in live_chat.texts[-1]
+
+
+async def test_a_reminders_reschedule_on_the_phone_step_takes_the_keyboard_away(
+    live_chat: TelegramChat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    """The move's calendar comes as a new message under the reminder; the share-contact
+    keyboard goes with the phone prompt, and comes back with it after Back."""
+    client = await make_client(session, name="Ivan", telegram_id=77, phone=None, locale="en")
+    booking = await book(
+        session, world, client_id=client.id, starts_at=local(TOMORROW, "15:00"), now=clock.now()
+    )
+    await session.commit()
+    await up_to_the_phone_step(live_chat)
+
+    await live_chat.tap_message(reminder_message(booking.id, clock), "🔁 .*")
+
+    assert "Choose a day" in live_chat.texts[-1]
+    assert not live_chat.reply_keyboard_up
+    assert not any("How can we reach you" in text for text in live_chat.texts)
+    assert "..." not in live_chat.texts
+
+    await live_chat.tap("‹ Back")  # out of the move: the booking under it, at its phone step
+    assert "How can we reach you" in live_chat.texts[-1]
+    assert live_chat.reply_keyboard_up
+
+
+async def test_a_reminders_cancel_on_the_phone_step_leaves_the_step_as_it_is(
+    live_chat: TelegramChat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    """Cancelling another visit from its reminder changes only the reminder: the
+    client is still at the phone step, so its keyboard stays."""
+    client = await make_client(session, name="Ivan", telegram_id=77, phone=None, locale="en")
+    booking = await book(
+        session, world, client_id=client.id, starts_at=local(TOMORROW, "15:00"), now=clock.now()
+    )
+    await session.commit()
+    await up_to_the_phone_step(live_chat)
+
+    await live_chat.tap_message(reminder_message(booking.id, clock), "✖ .*")
+
+    assert any("How can we reach you" in text for text in live_chat.texts)
+    assert live_chat.reply_keyboard_up
+
+
+@pytest.mark.parametrize("command", ["/start", "/start service_{service_id}"])
+async def test_a_start_on_the_phone_step_takes_the_keyboard_away_without_a_stray_message(
+    live_chat: TelegramChat, world: World, command: str
+) -> None:
+    await up_to_the_phone_step(live_chat)
+
+    await live_chat.send(command.format(service_id=world.service_id))
+
+    assert not live_chat.reply_keyboard_up
+    assert "..." not in live_chat.texts
+    assert not any("How can we reach you" in text for text in live_chat.texts)
 
 
 async def test_the_booking_confirmation_stays_in_the_chat_after_the_menu_opens(
@@ -130,16 +208,7 @@ async def test_a_reminders_reschedule_tapped_twice_opens_one_calendar(
     )
     await session.commit()
     await live_chat.send("/start")
-    data = ReminderCallback(action=ReminderAction.RESCHEDULE, booking_id=booking.id).pack()
-    reminder = Message(
-        message_id=5_000,
-        date=clock.now(),
-        chat=Chat(id=77, type="private"),
-        text="⏰ Reminder",
-        reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(text="🔁 Reschedule", callback_data=data)]]
-        ),
-    )
+    reminder = reminder_message(booking.id, clock)
     await live_chat.tap_message(reminder, "🔁 .*")
     await live_chat.tap_message(reminder, "🔁 .*")  # the same tap, delivered twice
 
