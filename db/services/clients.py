@@ -6,6 +6,7 @@ of its owner and its sender, so the "only your own contact" rule is tested here.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +25,13 @@ from locales import pick_locale
 
 NAME_MAX_LENGTH = 100
 FALLBACK_REGION = "RU"
+
+# Characters that show nothing although Unicode counts some of them as letters: the
+# Hangul fillers and the braille blank of Telegram's "invisible name" trick, and
+# marks that join or shape nothing on their own.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5")
+# Tag characters are format characters too, but they end a flag emoji (🏴 + tags).
+_TAGS = range(0xE0000, 0xE0080)
 
 
 class ClientDataError(Exception):
@@ -99,6 +107,36 @@ def normalize_phone(raw: str, *, region: str, verified: bool = False) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _shows_nothing(character: str) -> bool:
+    """Whitespace, a control or format character (zero-width space, joiners,
+    direction marks) or a filler."""
+    if character.isspace() or character in _BLANK_LOOKING:
+        return True
+    return unicodedata.category(character) in ("Cc", "Cf") and ord(character) not in _TAGS
+
+
+def visible_name(raw: str | None) -> str | None:
+    """The name as people will see it, or None when it shows none.
+
+    Runs of whitespace become one space and characters that show nothing are
+    trimmed at both ends. A name must hold a letter or a digit (a filler does not
+    count): one made of blanks, fillers and zero-width characters only is no name.
+    """
+    text = " ".join((raw or "").split())
+    start, end = 0, len(text)
+    while start < end and _shows_nothing(text[start]):
+        start += 1
+    while end > start and _shows_nothing(text[end - 1]):
+        end -= 1
+    name = text[start:end]
+    if not any(
+        unicodedata.category(character)[0] in "LN" and character not in _BLANK_LOOKING
+        for character in name
+    ):
+        return None
+    return name
+
+
 _KNOWN_CLIENTS = "zapis.clients_by_telegram_id"  # in `Session.info`: this update's lookups
 
 
@@ -156,6 +194,9 @@ async def get_or_create_client(
 ) -> Client:
     """The client of this Telegram user; a new one takes the Telegram name and language.
 
+    A Telegram name that shows nothing (see `visible_name`) is stored as no name,
+    so the booking asks for one.
+
     Called when the user writes or taps, which proves they no longer block the
     bot: a `blocked_bot` mark from an earlier refused message is lifted, so
     their confirmations and reminders are sent again.
@@ -165,9 +206,10 @@ async def get_or_create_client(
         client.blocked_bot = False
         await session.flush()
     if client is None:
+        shown = visible_name(name)
         client = Client(
             telegram_id=telegram_id,
-            name=(name or "").strip()[:NAME_MAX_LENGTH] or None,
+            name=visible_name(shown[:NAME_MAX_LENGTH]) if shown else None,
             locale=pick_locale(language, default="") or None,
         )
         session.add(client)
@@ -207,8 +249,9 @@ async def set_shared_phone(
 
 
 async def set_name(session: AsyncSession, client: Client, raw: str) -> str:
-    name = " ".join(raw.split())
-    if not name or len(name) > NAME_MAX_LENGTH or name.startswith("/"):
+    """Store a typed name (see `visible_name`); raises `InvalidName`."""
+    name = visible_name(raw)
+    if name is None or len(name) > NAME_MAX_LENGTH or name.startswith("/"):
         raise InvalidName
     client.name = name
     await session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram import F
 from aiogram_dialog import Dialog, Window
 from aiogram_dialog.widgets.kbd import Column, Start
 
@@ -21,7 +22,8 @@ def main_menu_dialog() -> Dialog:
     return Dialog(
         Window(
             Notice(),
-            I18nText("start-greeting"),
+            I18nText("start-greeting", when=F["name"]),
+            I18nText("start-greeting-unnamed", when=~F["name"]),
             Column(
                 Start(I18nText("menu-book"), id="book", state=BookingSG.service),
                 Start(I18nText("menu-my-bookings"), id="my_bookings", state=MyBookingsSG.upcoming),

@@ -1,5 +1,7 @@
 start-greeting = Hello, { $name }! Welcome to { $business }.
     I can book you an appointment, show your bookings and remind you about your visits.
+start-greeting-unnamed = Hello! Welcome to { $business }.
+    I can book you an appointment, show your bookings and remind you about your visits.
 help-text =
     Here is what I can do:
     /start — the main menu

@@ -211,6 +211,25 @@ async def test_a_client_without_a_name_is_asked_for_it(
     assert client is not None and client.name == "Ivan"
 
 
+async def test_a_telegram_name_that_shows_nothing_is_no_name(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    """Telegram's "invisible name" (a Hangul filler): greeted without a name, and
+    the booking asks for one, refusing another name that shows nothing."""
+    chat.client.user = chat.client.user.model_copy(
+        update={"first_name": "\u3164", "last_name": None}
+    )
+    await chat.send("/start")
+    assert chat.text.startswith("Здравствуйте! Добро пожаловать в Zapis.")
+    await chat.book(service="Haircut", staff="Staff 1", day=24, time="10:00")
+    await chat.send("8 916 123-45-67")
+    assert "Как вас зовут" in chat.text
+    await chat.send("\u2800\u200b")
+    assert "Пожалуйста, напишите ваше имя (до 100 символов)" in chat.text
+    await chat.send("Ivan")
+    assert "Проверьте" in chat.text and "👤 Ivan" in chat.text
+
+
 async def test_only_days_with_a_free_slot_can_be_tapped(
     chat: Chat, session: AsyncSession, world: World
 ) -> None:

@@ -97,6 +97,40 @@ async def test_names_are_trimmed_and_checked(session: AsyncSession) -> None:
             await set_name(session, client, bad)
 
 
+# Telegram's "invisible name" trick and its kin: fillers Unicode counts as letters
+# (U+3164, U+115F, U+1160, U+FFA0), the braille blank, zero-width characters.
+BLANK_LOOKING = [
+    "\u3164",
+    "\u2800",
+    "\u200b",
+    "\u115f\u1160",
+    "\uffa0",
+    " \u3164 \u200b\u2800 ",
+    "\u200d\ufeff\u2060",
+]
+
+
+@pytest.mark.parametrize("blank", BLANK_LOOKING, ids=ascii)
+async def test_a_name_that_shows_nothing_is_no_name(session: AsyncSession, blank: str) -> None:
+    client = await get_or_create_client(session, telegram_id=11, name=blank, language=None)
+    assert client.name is None  # so the booking asks for one
+    with pytest.raises(InvalidName):
+        await set_name(session, client, blank)
+    assert client.name is None
+
+
+async def test_characters_that_show_nothing_are_trimmed_from_a_name(session: AsyncSession) -> None:
+    client = await get_or_create_client(
+        session, telegram_id=12, name="\u3164Anna\u200b \u2800", language=None
+    )
+    assert client.name == "Anna"
+    assert await set_name(session, client, "\u200b Иван Петров\u3164") == "Иван Петров"
+    assert await set_name(session, client, "\u2800007") == "007"  # a digit is enough
+    assert await set_name(session, client, "Jose\u0301") == "Jose\u0301"  # a mark stays
+    with pytest.raises(InvalidName):
+        await set_name(session, client, "\u200b/start")
+
+
 async def test_erasing_keeps_past_visits_and_cancels_upcoming_ones(
     session: AsyncSession, clock: FrozenClock
 ) -> None:
