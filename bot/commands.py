@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from locales import SUPPORTED_LOCALES, get_translator
+
+log = logging.getLogger(__name__)
 
 CLIENT_COMMANDS = ("start", "help", "cancel")
 
@@ -23,3 +28,15 @@ async def set_client_commands(bot: Bot, default_locale: str) -> None:
     await bot.set_my_commands(client_commands(default_locale), scope=scope)
     for locale in SUPPORTED_LOCALES:
         await bot.set_my_commands(client_commands(locale), scope=scope, language_code=locale)
+
+
+async def set_chat_commands(bot: Bot, chat_id: int, locale: str) -> None:
+    """The list in `locale` for one private chat: a client who chose a language in
+    the bot sees it there too, whatever their Telegram's language (a chat's own
+    list comes before the per-language ones). A refusal is only logged: the
+    menu in the other language is no reason to fail what asked for it."""
+    scope = BotCommandScopeChat(chat_id=chat_id)
+    try:
+        await bot.set_my_commands(client_commands(locale), scope=scope)
+    except TelegramAPIError as error:
+        log.warning("Could not set the %s commands of chat %s: %s", locale, chat_id, error)

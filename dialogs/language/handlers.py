@@ -6,6 +6,7 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button
 
+from bot.commands import set_chat_commands
 from db.services.clients import set_locale
 from dialogs.common import current_client, db_session, done_with_notice
 from locales import SUPPORTED_LOCALES, get_translator
@@ -23,3 +24,7 @@ async def on_language(callback: CallbackQuery, button: Button, manager: DialogMa
     manager.middleware_data["i18n"] = i18n
     manager.middleware_data["locale"] = locale
     await done_with_notice(manager, i18n("language-changed"))
+    # The command menu by the message field too, once the menu is on screen; a
+    # refusal is logged and the switch stands.
+    chat = manager.middleware_data["event_chat"]
+    await set_chat_commands(manager.middleware_data["bot"], chat.id, locale)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from aiogram.methods import SendVenue
+import logging
+from typing import Any
+
+import pytest
+from aiogram.methods import SendVenue, SetMyCommands, TelegramMethod
+from aiogram.types import BotCommandScopeChat
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +15,7 @@ from db.models import BookingStatus, BusinessSettings, Client
 from tests.conftest import FrozenClock
 from tests.dialogs.conftest import ADDRESS, TOMORROW, Chat, bookings_of, client_of
 from tests.factories import World, book, local, make_client
+from tests.stub_session import Failure
 
 
 async def test_about_shows_contacts_hours_and_the_venue(
@@ -41,6 +47,60 @@ async def test_the_language_switch_is_remembered(
     assert "Hello" in chat.text
     client = await client_of(session, chat.user_id)
     assert client is not None and client.locale == "en"
+
+
+def chat_commands(chat: Chat) -> list[tuple[str, list[str]]]:
+    """The command menus set for this chat alone: (language asked for, descriptions)."""
+    return [
+        (request.language_code or "", [command.description for command in request.commands])
+        for request in chat.requests(SetMyCommands)
+        if request.scope == BotCommandScopeChat(chat_id=chat.user_id)
+    ]
+
+
+async def test_the_language_switch_sets_the_command_menu_of_the_chat(
+    chat: Chat, world: World
+) -> None:
+    """The menu of commands by the message field speaks the language chosen, whatever
+    the language of the client's Telegram."""
+    await chat.send("/start")
+    await chat.tap("🌐 .*")
+    await chat.tap("English")
+    assert chat_commands(chat) == [
+        ("", ["Main menu", "What this bot can do", "Leave the current step"])
+    ]
+
+    await chat.tap("🌐 .*")
+    await chat.tap("Русский")
+    assert chat_commands(chat)[1:] == [
+        ("", ["Главное меню", "Что умеет бот", "Прервать текущее действие"])
+    ]
+
+
+@pytest.mark.parametrize(
+    "failure", [Failure.server(), Failure.flood(retry_after=5)], ids=["error", "flood"]
+)
+async def test_a_command_menu_telegram_refuses_does_not_stop_the_language_switch(
+    chat: Chat,
+    session: AsyncSession,
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+    failure: Failure,
+) -> None:
+    def refuse_commands(method: TelegramMethod[Any]) -> Failure | None:
+        return failure if isinstance(method, SetMyCommands) else None
+
+    chat.telegram.failure_for = refuse_commands  # type: ignore[method-assign]
+    await chat.send("/start")
+    await chat.tap("🌐 .*")
+    with caplog.at_level(logging.WARNING):
+        await chat.tap("English")
+
+    assert chat.requests(SetMyCommands)  # asked, and refused
+    assert "I will speak English" in chat.text and "📅 Book" in chat.buttons()
+    client = await client_of(session, chat.user_id)
+    assert client is not None and client.locale == "en"
+    assert any("command" in record.getMessage() for record in caplog.records)
 
 
 async def test_a_client_sees_and_erases_their_data(
