@@ -33,6 +33,7 @@ from db.models import (
 )
 from db.services.booking import BookingView, booking_details, change_deadline
 from db.services.business import get_business
+from db.services.clients import ERASED_CANCEL_REASON
 from db.services.errors import BookingNotFound
 from db.services.notifications import Kind
 from db.services.outbox import ClaimedMessage
@@ -110,10 +111,16 @@ def _text(ctx: _Context, key: str, booking: BookingView) -> str:
     )
 
 
+# Reasons the bot records itself are codes, shown in the recipient's language.
+_CODED_REASONS = {ERASED_CANCEL_REASON: "notify-cancel-reason-erased"}
+
+
 def _with_reason(ctx: _Context, text: str, booking: BookingView) -> str:
-    if booking.cancel_reason:
-        return text + "\n" + ctx.i18n("notify-cancel-reason", reason=booking.cancel_reason)
-    return text
+    reason = booking.cancel_reason
+    if not reason:
+        return text
+    key = _CODED_REASONS.get(reason)
+    return text + "\n" + ctx.i18n("notify-cancel-reason", reason=ctx.i18n(key) if key else reason)
 
 
 _CLIENT_STATE_KEYS = {

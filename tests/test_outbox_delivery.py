@@ -12,7 +12,7 @@ from db.services.booking import cancel_booking, complete_booking, reschedule_boo
 from db.services.clients import erase_client
 from db.services.notifications import Kind
 from db.services.outbox import MAX_ATTEMPTS
-from tests.factories import ADMIN_ID, local, make_world
+from tests.factories import ADMIN_ID, local, make_client, make_world
 from tests.outbox_support import VirtualSleep, book, make_sender, outbox_rows
 from tests.stub_session import Failure, StubSession
 
@@ -132,8 +132,7 @@ async def test_cancelled_booking_gets_no_reminder(sessionmaker, clock, world):
 async def test_a_client_who_erased_their_data_is_sent_nothing_more(sessionmaker, clock, world):
     """Erasing cancels the upcoming visits (staff are told) and a feedback request may
     still be queued; none of it goes to the chat of a client who asked to be forgotten:
-    they were told on the spot, and the notice would come in the default language
-    with the internal reason ("client data erased")."""
+    they were told on the spot, and the notice would come in the default language."""
     telegram = StubSession()
     sender = make_sender(sessionmaker, clock, telegram)
     client_chat = await chat_of(sessionmaker, world.client_id)
@@ -154,6 +153,38 @@ async def test_a_client_who_erased_their_data_is_sent_nothing_more(sessionmaker,
 
     assert telegram.sent_texts(client_chat)[before:] == []
     assert any("отменена" in text for text in telegram.sent_texts(world.staff_telegram_ids[0]))
+
+
+@pytest.mark.parametrize(
+    ("locale", "reason"),
+    [("ru", "Причина: клиент удалил свои данные"), ("en", "Reason: the client deleted their data")],
+    ids=["ru", "en"],
+)
+async def test_staff_read_why_an_erasure_cancelled_a_visit_in_their_language(
+    sessionmaker, clock, world, locale, reason
+):
+    """The erasure's cancel reason is a code: staff see it translated, never the
+    internal English words."""
+    staff_chat = world.staff_telegram_ids[0]
+    async with sessionmaker() as session:  # the staff member uses the bot in `locale`
+        await make_client(session, telegram_id=staff_chat, locale=locale)
+        await session.commit()
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    await book(sessionmaker, world, local(VISIT_DAY, "12:00"), clock.now())
+    await sender.sweep()
+    async with sessionmaker() as session:
+        await erase_client(
+            session, client_id=world.client_id, now=clock.now(), admin_ids=[ADMIN_ID]
+        )
+        await session.commit()
+
+    await sender.sweep()
+
+    (notice,) = [text for text in telegram.sent_texts(staff_chat) if text.startswith("❌")]
+    assert notice.endswith("\n" + reason)
+    (to_admin,) = [text for text in telegram.sent_texts(ADMIN_ID) if text.startswith("❌")]
+    assert to_admin.endswith("Причина: клиент удалил свои данные")  # the default language
 
 
 async def test_moved_booking_gets_fresh_reminders_and_the_old_ones_are_dropped(

@@ -25,6 +25,10 @@ from locales import pick_locale
 
 NAME_MAX_LENGTH = 100
 FALLBACK_REGION = "RU"
+# The cancel reason of visits an erasure cancels: a code, not a text, that staff see
+# in their own language (scheduler/render.py). The words earlier versions stored,
+# so visits cancelled before read the same.
+ERASED_CANCEL_REASON = "client data erased"
 
 # Characters that show nothing although Unicode counts some of them as letters: the
 # Hangul fillers and the braille blank of Telegram's "invisible name" trick, and
@@ -302,7 +306,7 @@ async def erase_client(
             booking_id=booking.id,
             actor=actor,
             now=now,
-            reason="client data erased",
+            reason=ERASED_CANCEL_REASON,
             admin_ids=admin_ids,
         )
     client.telegram_id = None

@@ -21,6 +21,7 @@ notify-client-cancelled =
     ❌ Your booking has been cancelled:
     { $service } with { $staff }, { $when }
 notify-cancel-reason = Reason: { $reason }
+notify-cancel-reason-erased = the client deleted their data
 notify-staff-new =
     🆕 New booking: { $service }, { $when }
     Specialist: { $staff }

@@ -21,6 +21,7 @@ notify-client-cancelled =
     ❌ Ваша запись отменена:
     { $service }, мастер: { $staff }, { $when }
 notify-cancel-reason = Причина: { $reason }
+notify-cancel-reason-erased = клиент удалил свои данные
 notify-staff-new =
     🆕 Новая запись: { $service }, { $when }
     Мастер: { $staff }
