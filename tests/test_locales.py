@@ -135,6 +135,51 @@ def test_russian_plurals_render_a_different_form_per_category() -> None:
         assert len(set(rendered)) == len(rendered), f"{entry.id.name}: forms coincide: {rendered}"
 
 
+class _ZeroSelectors(Visitor):
+    """The variables a message selects on with a `[0]` variant."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def visit_SelectExpression(self, node: ast.SelectExpression) -> None:
+        if isinstance(node.selector, ast.VariableReference) and any(
+            isinstance(v.key, ast.NumberLiteral) and v.key.value == "0" for v in node.variants
+        ):
+            self.names.add(node.selector.id.name)
+        self.generic_visit(node)
+
+
+@pytest.mark.parametrize("locale", SUPPORTED_LOCALES)
+def test_nothing_to_choose_from_asks_for_no_choice(locale: str) -> None:
+    """A text counting what is listed below it ends by inviting a choice ("3 free
+    slots. Choose a time:"); with nothing listed it must not ("no free slots
+    left. Choose a time:")."""
+    translator = get_translator(locale)
+    variables = message_variables()
+    checked = []
+    for _file_name, entry in entries(locale):
+        zero = _ZeroSelectors()
+        zero.visit(entry)
+        for selector in zero.names:
+            args = {name: "x" for name in variables[entry.id.name]} | {selector: 0}
+            text = translator(entry.id.name, **args)
+            assert not text.rstrip().endswith(":"), f"{entry.id.name} with ${selector}=0: {text!r}"
+            checked.append(entry.id.name)
+    assert {"booking-pick-time", "my-bookings-upcoming"} <= set(checked)
+
+
+def test_russian_texts_call_a_staff_member_master() -> None:
+    """«мастер» everywhere: a lone «специалист» reads as if it were someone else."""
+    found = [
+        f"{path.name}: {line}"
+        for path in sorted((LOCALES_DIR / "ru").glob("*.ftl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "специалист" in line.lower() and not line.startswith("#")
+    ]
+    assert not found, "\n".join(found)
+
+
 def fresh_fluent(locale: str) -> FluentLocalization:
     """Fluent as `get_translator` sets it up, keeping nothing."""
     fallbacks = [locale] if locale == FALLBACK_LOCALE else [locale, FALLBACK_LOCALE]

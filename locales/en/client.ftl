@@ -49,10 +49,10 @@ booking-no-days-move = Sorry, there are no free times to move your booking to in
 booking-day-full = Sorry, that day has just filled up. Please choose another one.
 booking-pick-time = { $service }, { $staff_name }
     { $day }: { $count ->
-        [0] no free slots left
-        [one] { $count } free slot
-       *[other] { $count } free slots
-    }. Choose a time:
+        [0] no free slots left. Tap Back to choose another day.
+        [one] { $count } free slot. Choose a time:
+       *[other] { $count } free slots. Choose a time:
+    }
 booking-ask-phone = How can we reach you? Tap “Share my phone number” below, or type your number.
 booking-share-phone = 📱 Share my phone number
 booking-ask-name = What is your name?

@@ -84,6 +84,6 @@ feedback-comment-placeholder = Your comment
 feedback-comment-saved = Thank you, your comment is saved!
 feedback-error-generic = Sorry, that did not work. Please try again.
 feedback-error-rating = Please choose a rating from 1 to 5.
-feedback-error-too-long = That comment is too long. Please keep it under 1000 characters.
+feedback-error-too-long = That comment is too long. Please keep it to at most 1000 characters.
 feedback-error-nothing = There is no visit to comment on yet. Rate a visit first.
 feedback-error-not-text = Please send your comment as text.
