@@ -13,6 +13,7 @@ from aiogram_dialog.widgets.kbd import Button
 
 from db.models import Booking, Client
 from db.services.booking import (
+    TEXT_MAX_LENGTH,
     Actor,
     BookingView,
     booking_details,
@@ -66,7 +67,6 @@ from dialogs.main_menu import open_main_menu
 from dialogs.my_bookings import show_booking
 from dialogs.states import BookingSG
 
-COMMENT_MAX_LENGTH = 500
 # Refusals that mean "pick another time": the grid comes back fresh.
 TIME_PROBLEMS = (SlotTaken, TooSoon, TooFarAhead, OutsideWorkingHours, InvalidStart)
 # Refusals that mean "this choice is gone": back to the staff or the services.
@@ -358,10 +358,8 @@ async def on_edit(callback: CallbackQuery, button: Button, manager: DialogManage
 async def on_comment(message: Message, widget: MessageInput, manager: DialogManager) -> None:
     """A blank comment (only spaces) counts as none, as the "no comment" button does."""
     text = " ".join((message.text or "").split())
-    if len(text) > COMMENT_MAX_LENGTH:
-        set_notice(
-            manager, translator(manager)("booking-comment-too-long", limit=COMMENT_MAX_LENGTH)
-        )
+    if len(text) > TEXT_MAX_LENGTH:
+        set_notice(manager, translator(manager)("booking-comment-too-long", limit=TEXT_MAX_LENGTH))
         return
     await _keep_comment(manager, text or None)
 
