@@ -54,20 +54,25 @@ async def booking_flow(user: SimulatedUser) -> None:
     if user.find(data="any_staff"):
         await user.click(data="staff:.+|any_staff", rng=rng)
     await user.click(data=r"day:\d{4}-\d\d-\d\d", rng=rng)
-    await user.click(data="time:.+", rng=rng)
+    await _pick_time(user, rng)
     await user.share_contact("+79001234567")
     if not user.find(data="skip_comment|confirm"):
         await user.send(user.user.first_name)  # the name step, when it is asked
     if user.find(data="skip_comment"):
         await user.click(data="skip_comment")
-    await user.click(data="confirm")
     for _ in range(TRIES_AFTER_TAKEN):
-        if user.find(data="to_my_bookings") or not user.find(data="time:.+"):
+        await user.click(data="confirm")
+        if not user.find(data="time:.+"):
             break
-        # Taken by another user since the grid was shown: back at the grid, a client
-        # picks another time (the rest is known, so Confirm comes next).
-        await user.click(data="time:.+", rng=rng)
-        if user.find(data="confirm"):  # else that one was just taken too
-            await user.click(data="confirm")
+        await _pick_time(user, rng)  # taken since the grid was shown: the rest is known
     if not user.find(data="to_my_bookings"):
         raise NoSuchButton(f"no booking made: {user.screen.text if user.screen else None!r}")
+
+
+async def _pick_time(user: SimulatedUser, rng: random.Random) -> None:
+    """A time from the grid; one another simulated user took since the grid was
+    shown keeps the grid up, and the client picks another."""
+    for _ in range(TRIES_AFTER_TAKEN):
+        await user.click(data="time:.+", rng=rng)
+        if not user.find(data="time:.+"):
+            return
