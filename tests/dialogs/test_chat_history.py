@@ -88,19 +88,28 @@ async def test_menu_on_the_phone_step_takes_the_keyboard_away_without_a_stray_me
     assert "Welcome" in live_chat.texts[-1]
 
 
-async def test_a_reminders_reschedule_on_the_phone_step_takes_the_keyboard_away(
+async def another_visit_and_the_phone_step(
     live_chat: TelegramChat, session: AsyncSession, world: World, clock: FrozenClock
-) -> None:
-    """The move's calendar comes as a new message under the reminder; the share-contact
-    keyboard goes with the phone prompt, and comes back with it after Back."""
+) -> int:
+    """A client with a visit booked (its reminder's buttons to tap) and no phone yet,
+    booking another one up to the phone step; returns the booked visit's id."""
     client = await make_client(session, name="Ivan", telegram_id=77, phone=None, locale="en")
     booking = await book(
         session, world, client_id=client.id, starts_at=local(TOMORROW, "15:00"), now=clock.now()
     )
     await session.commit()
     await up_to_the_phone_step(live_chat)
+    return booking.id
 
-    await live_chat.tap_message(reminder_message(booking.id, clock), "🔁 .*")
+
+async def test_a_reminders_reschedule_on_the_phone_step_takes_the_keyboard_away(
+    live_chat: TelegramChat, session: AsyncSession, world: World, clock: FrozenClock
+) -> None:
+    """The move's calendar comes as a new message under the reminder; the share-contact
+    keyboard goes with the phone prompt, and comes back with it after Back."""
+    booking_id = await another_visit_and_the_phone_step(live_chat, session, world, clock)
+
+    await live_chat.tap_message(reminder_message(booking_id, clock), "🔁 .*")
 
     assert "Choose a day" in live_chat.texts[-1]
     assert not live_chat.reply_keyboard_up
@@ -117,14 +126,9 @@ async def test_a_reminders_cancel_on_the_phone_step_leaves_the_step_as_it_is(
 ) -> None:
     """Cancelling another visit from its reminder changes only the reminder: the
     client is still at the phone step, so its keyboard stays."""
-    client = await make_client(session, name="Ivan", telegram_id=77, phone=None, locale="en")
-    booking = await book(
-        session, world, client_id=client.id, starts_at=local(TOMORROW, "15:00"), now=clock.now()
-    )
-    await session.commit()
-    await up_to_the_phone_step(live_chat)
+    booking_id = await another_visit_and_the_phone_step(live_chat, session, world, clock)
 
-    await live_chat.tap_message(reminder_message(booking.id, clock), "✖ .*")
+    await live_chat.tap_message(reminder_message(booking_id, clock), "✖ .*")
 
     assert any("How can we reach you" in text for text in live_chat.texts)
     assert live_chat.reply_keyboard_up
