@@ -2,7 +2,7 @@
 
 Nearly every update needs the client: the language on every one, the phone and
 name at the phone step, the id for the booking limit and the booking. Reading it
-was one statement in seven of a booking flow, and the language alone was once a
+was one statement in six of a booking flow, and the language alone was once a
 tenth of them. One `ClientCache` per database (engine), as for the snapshot
 (db/services/snapshot.py), holds the committed row of each recent user, or the
 fact that the user is no client yet:
@@ -134,7 +134,7 @@ def _row_of(client: Client) -> Row | None:
     return {column: state.dict.get(column) for column in _COLUMNS}
 
 
-def attach(session: Session, row: Row) -> Client:
+def _attach(session: Session, row: Row) -> Client:
     """The client of a cached row as a persistent object of `session`, no query: the
     one the session already has, or one made from the row as if just loaded."""
     present = session.identity_map.get(session.identity_key(Client, row["id"]))
@@ -179,7 +179,7 @@ async def cached_client(
         client = await load()
         cache.store(telegram_id, client, generation)
         return client
-    return None if cached is None else attach(session.sync_session, cached)
+    return None if cached is None else _attach(session.sync_session, cached)
 
 
 # --- invalidation ----------------------------------------------------------------------
