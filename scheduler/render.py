@@ -99,7 +99,7 @@ async def render(
     return await renderer(ctx, booking)
 
 
-def _text(ctx: _Context, key: str, booking: BookingView) -> str:
+def _text(ctx: _Context, key: str, booking: BookingView, **extra: str) -> str:
     return ctx.i18n(
         key,
         service=booking.service_name,
@@ -108,7 +108,16 @@ def _text(ctx: _Context, key: str, booking: BookingView) -> str:
         client=booking.client_name or ctx.i18n("notify-client-unnamed"),
         phone=booking.client_phone or "—",
         business=ctx.business.name,
+        **extra,
     )
+
+
+def _day_from_now(ctx: _Context, instant: datetime) -> str:
+    """ "today", "tomorrow" or "later": the instant's local day against the local day
+    of the moment of sending (not of queueing: a reminder sent late must not say
+    "tomorrow" of a visit that is today by now)."""
+    days = (ctx.fmt.local(instant).date() - ctx.fmt.local(ctx.now).date()).days
+    return {0: "today", 1: "tomorrow"}.get(days, "later")
 
 
 # Reasons the bot records itself are codes, shown in the recipient's language.
@@ -174,7 +183,13 @@ async def _reminder(ctx: _Context, booking: BookingView) -> Outgoing | Stale:
         return Stale("booking no longer active")
     if booking.starts_at <= ctx.now:
         return Stale("visit has begun")
-    text = _text(ctx, "notify-reminder", booking)
+    text = _text(
+        ctx,
+        "notify-reminder",
+        booking,
+        day=_day_from_now(ctx, booking.starts_at),
+        time=ctx.fmt.time(booking.starts_at),
+    )
     if ctx.business.address:
         text += "\n" + ctx.i18n("notify-address", address=ctx.business.address)
     # Past the deadline (the 2-hour reminder at the default 2-hour deadline), Cancel

@@ -109,6 +109,67 @@ async def test_a_reminder_past_the_change_deadline_offers_no_change_but_whom_to_
     assert late.text.endswith("позвоните нам: +7 495 123-45-67")
 
 
+async def test_a_reminder_says_today_or_tomorrow_as_of_the_moment_it_is_sent(
+    sessionmaker, clock, world
+):
+    """The 24-hour reminder of a 12:00 visit is "tomorrow", the 2-hour one "today"; the
+    full date stays on a line of its own."""
+    telegram = StubSession()
+    sender = make_sender(sessionmaker, clock, telegram)
+    starts_at = local(VISIT_DAY, "12:00")
+    await book(sessionmaker, world, starts_at, clock.now())
+    for offset in (timedelta(hours=24), timedelta(hours=2)):
+        clock.set(starts_at - offset)
+        await sender.sweep()
+
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    early, late = [text for text in telegram.sent_texts(client_chat) if text.startswith("⏰")]
+    assert early.startswith("⏰ Ваш визит в ") and "— завтра в 12:00:" in early.split("\n")[0]
+    assert "— сегодня в 12:00:" in late.split("\n")[0]
+    assert all("четверг, 26 ноября, 12:00" in text for text in (early, late))
+
+
+async def test_a_reminder_sent_late_after_midnight_says_today_in_the_business_zone(
+    sessionmaker, session, clock, world
+):
+    """Queued as the 24-hour reminder ("tomorrow"), sent after downtime at 01:00 local
+    on the visit's day, when it is still the day before in UTC: it says "today"."""
+    client = await session.get(Client, world.client_id)
+    client.locale = "en"
+    await session.commit()
+    telegram = StubSession()
+    starts_at = local(VISIT_DAY, "10:00")
+    await book(sessionmaker, world, starts_at, clock.now())
+    clock.set(local(VISIT_DAY, "01:00"))
+    assert clock.now().date() < VISIT_DAY
+    await make_sender(sessionmaker, clock, telegram).sweep()
+
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    (reminder,) = [text for text in telegram.sent_texts(client_chat) if text.startswith("⏰")]
+    headline = reminder.split("\n")[0]
+    assert headline.startswith("⏰ Your visit to ") and " is today at 10:00" in headline
+    assert "Thursday, 26 November, 10:00" in reminder.split("\n")[-1]
+
+
+async def test_a_reminder_days_ahead_gives_the_date_without_today_or_tomorrow(
+    sessionmaker, session, clock, world
+):
+    business = await session.get(BusinessSettings, 1)
+    business.reminder_offsets_minutes = [2 * 24 * 60]
+    await session.commit()
+    telegram = StubSession()
+    starts_at = local(VISIT_DAY, "12:00")
+    await book(sessionmaker, world, starts_at, clock.now())
+    clock.set(starts_at - timedelta(days=2))
+    await make_sender(sessionmaker, clock, telegram).sweep()
+
+    client_chat = await chat_of(sessionmaker, world.client_id)
+    (reminder,) = [text for text in telegram.sent_texts(client_chat) if text.startswith("⏰")]
+    assert reminder.startswith("⏰ Напоминаем о визите в ")
+    assert "сегодня" not in reminder and "завтра" not in reminder
+    assert "четверг, 26 ноября, 12:00" in reminder
+
+
 async def test_cancelled_booking_gets_no_reminder(sessionmaker, clock, world):
     telegram = StubSession()
     sender = make_sender(sessionmaker, clock, telegram)

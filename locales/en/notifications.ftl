@@ -43,8 +43,14 @@ notify-confirm-request =
     { $service }, { $when }
     Specialist: { $staff }
     Client: { $client }, { $phone }
+# $day is "today" or "tomorrow" (the visit's local day against the moment the
+# reminder is sent), else "later"; the last line always gives the full date.
 notify-reminder =
-    ⏰ A reminder about your visit to { $business }:
+    ⏰ { $day ->
+        [today] Your visit to { $business } is today at { $time }:
+        [tomorrow] Your visit to { $business } is tomorrow at { $time }:
+       *[later] A reminder about your visit to { $business }:
+    }
     { $service } with { $staff }
     { $when }
 notify-address = 📍 { $address }

@@ -43,8 +43,14 @@ notify-confirm-request =
     { $service }, { $when }
     Мастер: { $staff }
     Клиент: { $client }, { $phone }
+# $day — "today" или "tomorrow" (день визита по местному времени относительно
+# момента отправки напоминания), иначе "later"; последняя строка — всегда полная дата.
 notify-reminder =
-    ⏰ Напоминаем о визите в { $business }:
+    ⏰ { $day ->
+        [today] Ваш визит в { $business } — сегодня в { $time }:
+        [tomorrow] Ваш визит в { $business } — завтра в { $time }:
+       *[later] Напоминаем о визите в { $business }:
+    }
     { $service }, мастер: { $staff }
     { $when }
 notify-address = 📍 { $address }
