@@ -22,7 +22,7 @@ from db.services.booking import (
     get_client_booking,
     reschedule_booking,
 )
-from db.services.calendar import why_not_offered
+from db.services.calendar import browse_rules, why_not_offered
 from db.services.catalog import (
     active_services,
     business_profile,
@@ -258,9 +258,20 @@ async def on_day(callback: CallbackQuery, widget: Any, manager: DialogManager, d
     data[keys.DAY] = day.isoformat()
     if not await free_times(manager, db_session(manager), now(manager)):
         data.pop(keys.DAY)
-        set_notice(manager, translator(manager)("booking-day-full"))
+        set_notice(manager, translator(manager)(await _day_refusal(manager, day)))
         return
     await go_to(manager, BookingSG.time)
+
+
+async def _day_refusal(manager: DialogManager, day: date) -> str:
+    """Why a tapped day offers no time, as a key in locales/. Within today … the
+    booking horizon it has filled up since the calendar was shown; outside it (a
+    day that has passed since, or a forged one) it could never be booked."""
+    service_id = manager.dialog_data.get(keys.SERVICE_ID)
+    rules = await browse_rules(db_session(manager), service_id, now(manager))
+    if rules is not None and rules.today <= day <= rules.last_day:
+        return "booking-day-full"
+    return "booking-day-unavailable"
 
 
 async def on_time(

@@ -47,6 +47,7 @@ booking-pick-day = { $service }, { $staff_name }. Choose a day:
 booking-no-days = Sorry, there are no free times in the coming days. Please try another specialist or come back later.
 booking-no-days-move = Sorry, there are no free times to move your booking to in the coming days. Please come back later.
 booking-day-full = Sorry, that day has just filled up. Please choose another one.
+booking-day-unavailable = Sorry, that day can't be booked. Please choose one of the days in the calendar.
 booking-pick-time = { $service }, { $staff_name }
     { $day }: { $count ->
         [0] no free slots left. Tap Back to choose another day.

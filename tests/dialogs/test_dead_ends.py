@@ -215,3 +215,31 @@ async def test_back_from_a_reminders_reschedule_opened_over_nothing_shows_the_bo
     await chat.tap("‹ .*")
 
     assert "Haircut" in chat.text and "🔁 Перенести" in chat.buttons()  # the booking's details
+
+
+@pytest.mark.parametrize("forged_day", ["2026-11-20", "2027-11-24"], ids=["past", "beyond_horizon"])
+async def test_a_forged_day_outside_the_bookable_days_cannot_be_booked(
+    chat: Chat, world: World, forged_day: str
+) -> None:
+    """Not "just filled up": a past day, or one beyond the horizon, was never bookable."""
+    await chat.send("/start")
+    for button in ("📅 .*", "Haircut · .*", "Staff 1"):
+        await chat.tap(button)
+    data = button_data(chat.window(), "24")
+    assert data.endswith(TOMORROW.isoformat())
+    await chat.tap_data(data.removesuffix(TOMORROW.isoformat()) + forged_day)
+
+    assert "записаться нельзя" in chat.text and "только что заняли" not in chat.text
+    assert "Выберите день" in chat.text and "24" in chat.buttons()
+
+
+async def test_a_day_that_passed_while_the_calendar_was_open_cannot_be_booked(
+    chat: Chat, world: World, clock: FrozenClock
+) -> None:
+    await chat.send("/start")
+    for button in ("📅 .*", "Haircut · .*", "Staff 1"):
+        await chat.tap(button)
+    clock.set(local(TOMORROW, "00:30"))  # the calendar was shown yesterday
+    await chat.tap("23")
+
+    assert "записаться нельзя" in chat.text and "только что заняли" not in chat.text
