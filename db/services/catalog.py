@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from datetime import time
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.models import Service
 from db.services.snapshot import BusinessView, ServiceView, StaffView, snapshot
 
 
@@ -29,6 +31,17 @@ async def active_services(
 
 async def get_active_service(session: AsyncSession, service_id: int | None) -> ServiceView | None:
     return (await snapshot(session)).service(service_id)
+
+
+async def unoffered_service_name(session: AsyncSession, service_id: int) -> str | None:
+    """The name of an active service the snapshot leaves out because no active staff
+    member does it, for a link to it to name; None if there is no such active service.
+    Read from the database: the snapshot holds only what can be booked."""
+    if await get_active_service(session, service_id) is not None:
+        return None
+    return await session.scalar(
+        select(Service.name).where(Service.id == service_id, Service.active.is_(True))
+    )
 
 
 async def get_active_staff(session: AsyncSession, staff_id: int | None) -> StaffView | None:

@@ -29,6 +29,7 @@ from db.services.catalog import (
     get_active_service,
     get_active_staff,
     offered_staff,
+    unoffered_service_name,
 )
 from db.services.clients import ClientDataError, set_name, set_phone, set_shared_phone
 from db.services.errors import (
@@ -113,7 +114,14 @@ async def start_flow(start_data: object, manager: DialogManager) -> None:
         await manager.switch_to(BookingSG.day)
         return
     if await get_active_service(db_session(manager), service_id) is None:
-        set_notice(manager, translator(manager)("booking-service-gone"))
+        # Still offered by the business but by nobody at the moment (the only specialist
+        # switched off): "choose again" would be wrong when nothing else can be booked.
+        i18n = translator(manager)
+        name = await unoffered_service_name(db_session(manager), service_id)
+        notice = i18n(
+            "booking-service-gone" if name is None else "booking-service-idle", name=name or ""
+        )
+        set_notice(manager, notice)
         return
     data[keys.SERVICE_ID] = service_id
     if staff_id is not None and await _does_service(manager, staff_id, service_id):

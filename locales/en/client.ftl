@@ -38,6 +38,7 @@ booking-pick-service-of = { $staff_name } offers these services. Choose one:
 booking-no-services = Sorry, there is nothing to book right now. Please come back later.
 booking-service-item = { $name } · { $duration } · { $price }
 booking-service-gone = Sorry, this service or specialist is no longer available. Please choose again.
+booking-service-idle = Sorry, “{ $name }” can't be booked right now.
 booking-pick-staff = { $service } ({ $duration }). Who would you like to see?
 booking-any-staff = Any available
 booking-any-staff-name = any available specialist

@@ -38,6 +38,7 @@ booking-pick-service-of = Услуги мастера { $staff_name }. Выбе�
 booking-no-services = Сейчас записаться не на что. Пожалуйста, загляните позже.
 booking-service-item = { $name } · { $duration } · { $price }
 booking-service-gone = К сожалению, эта услуга или мастер больше недоступны. Пожалуйста, выберите заново.
+booking-service-idle = К сожалению, на услугу «{ $name }» сейчас записаться нельзя.
 booking-pick-staff = { $service } ({ $duration }). К кому вас записать?
 booking-any-staff = Любой свободный мастер
 booking-any-staff-name = любой свободный мастер

@@ -6,8 +6,17 @@ import pytest
 from aiogram.methods import SendDocument
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from db.models import Staff
 from tests.dialogs.conftest import TOMORROW, Chat, bookings_of, client_of, plain
-from tests.factories import DAY_WITH_LUNCH, World, local, make_client, make_staff
+from tests.factories import (
+    DAY_WITH_LUNCH,
+    World,
+    local,
+    make_client,
+    make_service,
+    make_staff,
+    switch_off,
+)
 from tests.statements import recording
 
 LANGUAGES = {
@@ -186,6 +195,30 @@ async def test_a_comment_is_optional_and_kept(
 async def test_a_deep_link_preselects_the_service(chat: Chat, world: World) -> None:
     await chat.send(f"/start service_{world.service_id}")
     assert "К кому вас записать" in chat.text and "Haircut" in chat.text
+
+
+async def test_a_deep_link_to_a_service_nobody_does_now_says_so_over_what_can_be_booked(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    """Active, but no active specialist does it: not "choose again", as if the client
+    had got something wrong, but that it can't be booked now, and what can."""
+    massage = await make_service(session, name="Massage")
+    await session.commit()
+    await chat.send(f"/start service_{massage.id}")
+    assert "на услугу «Massage» сейчас записаться нельзя" in chat.text
+    assert "заново" not in chat.text and "Выберите услугу" in chat.text
+    assert any(label.startswith("Haircut") for label in chat.buttons())
+    assert not any(label.startswith("Massage") for label in chat.buttons())
+
+
+async def test_a_deep_link_to_a_service_nobody_does_when_nothing_can_be_booked(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    for staff_id in world.staff_ids:
+        await switch_off(session, Staff, staff_id)
+    await chat.send(f"/start service_{world.service_id}")
+    assert "на услугу «Haircut» сейчас записаться нельзя" in chat.text
+    assert "Сейчас записаться не на что" in chat.text and "заново" not in chat.text
 
 
 async def test_a_deep_link_to_a_staff_member_skips_the_staff_step(chat: Chat, world: World) -> None:
