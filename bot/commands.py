@@ -6,6 +6,7 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import DeleteMyCommands, SetMyCommands
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from locales import SUPPORTED_LOCALES, get_translator
@@ -33,10 +34,26 @@ async def set_client_commands(bot: Bot, default_locale: str) -> None:
 async def set_chat_commands(bot: Bot, chat_id: int, locale: str) -> None:
     """The list in `locale` for one private chat: a client who chose a language in
     the bot sees it there too, whatever their Telegram's language (a chat's own
-    list comes before the per-language ones). A refusal is only logged: the
-    menu in the other language is no reason to fail what asked for it."""
-    scope = BotCommandScopeChat(chat_id=chat_id)
+    list comes before the per-language ones)."""
+    method = SetMyCommands(
+        commands=client_commands(locale), scope=BotCommandScopeChat(chat_id=chat_id)
+    )
+    await _for_chat(bot, method, f"set the {locale} commands", chat_id)
+
+
+async def reset_chat_commands(bot: Bot, chat_id: int) -> None:
+    """Drop the list `set_chat_commands` set for one chat, back to the per-language
+    ones: a client who erased their data leaves no choice of theirs behind."""
+    method = DeleteMyCommands(scope=BotCommandScopeChat(chat_id=chat_id))
+    await _for_chat(bot, method, "reset the commands", chat_id)
+
+
+async def _for_chat(
+    bot: Bot, method: SetMyCommands | DeleteMyCommands, action: str, chat_id: int
+) -> None:
+    """Ask for one chat's command menu. A refusal (an error, a flood wait) is only
+    logged: the menu by the message field is no reason to fail what asked for it."""
     try:
-        await bot.set_my_commands(client_commands(locale), scope=scope)
+        await bot(method)
     except TelegramAPIError as error:
-        log.warning("Could not set the %s commands of chat %s: %s", locale, chat_id, error)
+        log.warning("Could not %s of chat %s: %s", action, chat_id, error)

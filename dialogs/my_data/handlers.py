@@ -6,6 +6,7 @@ from aiogram.types import CallbackQuery
 from aiogram_dialog import DialogManager
 from aiogram_dialog.widgets.kbd import Button
 
+from bot.commands import reset_chat_commands
 from db.services.clients import ClientDataError, erase_client
 from dialogs.common import current_client, db_session, now, set_notice, settings_of, translator
 from dialogs.my_data.keys import CANCELLED
@@ -27,3 +28,7 @@ async def on_erase(callback: CallbackQuery, button: Button, manager: DialogManag
         return
     manager.dialog_data[CANCELLED] = cancelled
     await manager.switch_to(MyDataSG.erased)
+    # The command menu of the chat set when they chose a language; the erasure is
+    # committed before this request, and a refusal is logged and changes nothing.
+    chat = manager.middleware_data["event_chat"]
+    await reset_chat_commands(manager.middleware_data["bot"], chat.id)

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 import pytest
-from aiogram.methods import SendVenue, SetMyCommands, TelegramMethod
+from aiogram.methods import DeleteMyCommands, SendVenue, SetMyCommands, TelegramMethod
 from aiogram.types import BotCommandScopeChat
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -101,6 +101,60 @@ async def test_a_command_menu_telegram_refuses_does_not_stop_the_language_switch
     client = await client_of(session, chat.user_id)
     assert client is not None and client.locale == "en"
     assert any("command" in record.getMessage() for record in caplog.records)
+
+
+def chat_menu_resets(chat: Chat) -> list[DeleteMyCommands]:
+    return [
+        request
+        for request in chat.requests(DeleteMyCommands)
+        if request.scope == BotCommandScopeChat(chat_id=chat.user_id) and not request.language_code
+    ]
+
+
+async def test_erasing_their_data_drops_the_command_menu_their_language_set(
+    chat: Chat, session: AsyncSession, world: World
+) -> None:
+    """The chat's own menu is the language they chose: nothing of theirs stays behind."""
+    await chat.send("/start")
+    await chat.tap("🌐 .*")
+    await chat.tap("English")
+    assert chat_commands(chat) and not chat_menu_resets(chat)
+    await chat.tap("🔒 .*")
+    await chat.tap("🗑 .*")
+    await chat.tap("Yes, delete")
+
+    assert "Your data is deleted" in chat.text
+    assert len(chat_menu_resets(chat)) == 1
+    assert await client_of(session, chat.user_id) is None
+
+
+@pytest.mark.parametrize(
+    "failure", [Failure.server(), Failure.flood(retry_after=5)], ids=["error", "flood"]
+)
+async def test_a_command_menu_reset_telegram_refuses_does_not_stop_the_erasure(
+    chat: Chat,
+    session: AsyncSession,
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+    failure: Failure,
+) -> None:
+    def refuse_reset(method: TelegramMethod[Any]) -> Failure | None:
+        return failure if isinstance(method, DeleteMyCommands) else None
+
+    chat.telegram.failure_for = refuse_reset  # type: ignore[method-assign]
+    await chat.send("/start")
+    await chat.tap("🔒 .*")
+    await chat.tap("🗑 .*")
+    with caplog.at_level(logging.WARNING):
+        await chat.tap("Да, удалить")
+
+    assert chat_menu_resets(chat)  # asked, and refused
+    assert "Ваши данные удалены" in chat.text
+    assert await client_of(session, chat.user_id) is None
+    assert any(
+        "commands of chat" in record.getMessage() and record.levelno == logging.WARNING
+        for record in caplog.records
+    )
 
 
 async def test_a_client_sees_and_erases_their_data(
