@@ -77,6 +77,15 @@ async def test_the_language_switch_sets_the_command_menu_of_the_chat(
     ]
 
 
+def refuse(chat: Chat, kind: type[TelegramMethod[Any]], failure: Failure) -> None:
+    """Telegram answers every `kind` request with `failure`, the others as usual."""
+
+    def failure_for(method: TelegramMethod[Any]) -> Failure | None:
+        return failure if isinstance(method, kind) else None
+
+    chat.telegram.failure_for = failure_for  # type: ignore[method-assign]
+
+
 @pytest.mark.parametrize(
     "failure", [Failure.server(), Failure.flood(retry_after=5)], ids=["error", "flood"]
 )
@@ -87,10 +96,7 @@ async def test_a_command_menu_telegram_refuses_does_not_stop_the_language_switch
     caplog: pytest.LogCaptureFixture,
     failure: Failure,
 ) -> None:
-    def refuse_commands(method: TelegramMethod[Any]) -> Failure | None:
-        return failure if isinstance(method, SetMyCommands) else None
-
-    chat.telegram.failure_for = refuse_commands  # type: ignore[method-assign]
+    refuse(chat, SetMyCommands, failure)
     await chat.send("/start")
     await chat.tap("🌐 .*")
     with caplog.at_level(logging.WARNING):
@@ -138,10 +144,7 @@ async def test_a_command_menu_reset_telegram_refuses_does_not_stop_the_erasure(
     caplog: pytest.LogCaptureFixture,
     failure: Failure,
 ) -> None:
-    def refuse_reset(method: TelegramMethod[Any]) -> Failure | None:
-        return failure if isinstance(method, DeleteMyCommands) else None
-
-    chat.telegram.failure_for = refuse_reset  # type: ignore[method-assign]
+    refuse(chat, DeleteMyCommands, failure)
     await chat.send("/start")
     await chat.tap("🔒 .*")
     await chat.tap("🗑 .*")
