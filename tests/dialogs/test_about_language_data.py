@@ -77,6 +77,12 @@ async def test_the_language_switch_sets_the_command_menu_of_the_chat(
     ]
 
 
+# Telegram refusing: with an error, or with a flood wait.
+refusals = pytest.mark.parametrize(
+    "failure", [Failure.server(), Failure.flood(retry_after=5)], ids=["error", "flood"]
+)
+
+
 def refuse(chat: Chat, kind: type[TelegramMethod[Any]], failure: Failure) -> None:
     """Telegram answers every `kind` request with `failure`, the others as usual."""
 
@@ -86,9 +92,7 @@ def refuse(chat: Chat, kind: type[TelegramMethod[Any]], failure: Failure) -> Non
     chat.telegram.failure_for = failure_for  # type: ignore[method-assign]
 
 
-@pytest.mark.parametrize(
-    "failure", [Failure.server(), Failure.flood(retry_after=5)], ids=["error", "flood"]
-)
+@refusals
 async def test_a_command_menu_telegram_refuses_does_not_stop_the_language_switch(
     chat: Chat,
     session: AsyncSession,
@@ -134,9 +138,7 @@ async def test_erasing_their_data_drops_the_command_menu_their_language_set(
     assert await client_of(session, chat.user_id) is None
 
 
-@pytest.mark.parametrize(
-    "failure", [Failure.server(), Failure.flood(retry_after=5)], ids=["error", "flood"]
-)
+@refusals
 async def test_a_command_menu_reset_telegram_refuses_does_not_stop_the_erasure(
     chat: Chat,
     session: AsyncSession,
