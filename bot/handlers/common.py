@@ -12,7 +12,7 @@ from bot.filters import PrivateChat
 from db.services.clients import get_or_create_client
 from dialogs.booking.keys import SERVICE_ID, STAFF_ID
 from dialogs.common import parse_id
-from dialogs.main_menu import fresh_message, open_main_menu
+from dialogs.main_menu import fresh_screen, open_main_menu
 from dialogs.states import BookingSG
 from locales import Translator
 
@@ -57,7 +57,7 @@ async def start(
         return
     # The booking over the menu, one message: its first step, or the menu with the
     # reason when the client may not book.
-    show_mode = fresh_message(dialog_manager)
+    show_mode = await fresh_screen(dialog_manager)
     await open_main_menu(dialog_manager, shown=False)
     await dialog_manager.start(BookingSG.service, data=choice, show_mode=show_mode)
 

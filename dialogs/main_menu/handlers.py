@@ -31,31 +31,23 @@ async def open_main_menu(
 
 
 async def fresh_screen(manager: DialogManager) -> ShowMode:
-    """How a screen opened from anywhere (the menu, a reminder's move) is shown:
-    as a new message, with the phone prompt's share-contact keyboard taken away.
+    """How a screen opened from anywhere (the menu, a deep link's booking, a
+    reminder's move) is shown: as a new message, with the phone prompt's
+    share-contact keyboard taken away. Every way out of the phone step that is
+    not one of its own buttons comes through here.
 
-    Every way out of the phone step that is not one of its own buttons comes
-    through here, or through `fresh_message` for a command.
-    """
-    if isinstance(incoming_update(manager).event, CallbackQuery):
-        await _delete_reply_keyboard_prompt(manager)
-    return fresh_message(manager)
-
-
-def fresh_message(manager: DialogManager) -> ShowMode:
-    """How a screen opened from anywhere is shown: as a new message.
-
-    A prompt with a reply keyboard (the phone step) left by a command (/cancel,
-    /start) is deleted, which takes its keyboard away: left in the chat, its
+    After a command (/cancel, /start) aiogram-dialog deletes the prompt itself
+    (DELETE_AND_SEND), which takes its keyboard away: left in the chat, the
     keyboard would cost a "..." message of its own (aiogram-dialog's way to
-    remove one). After a button, aiogram-dialog would delete the tapped message
-    instead, so there only its buttons go and `fresh_screen` deletes the prompt.
+    remove one). After a button it would delete the tapped message instead, so
+    the prompt is deleted here.
     """
-    prompt_up = (
-        isinstance(incoming_update(manager).event, Message)
-        and manager.current_stack().last_reply_keyboard
-    )
-    return ShowMode.DELETE_AND_SEND if prompt_up else ShowMode.SEND
+    event = incoming_update(manager).event
+    if isinstance(event, CallbackQuery):
+        await _delete_reply_keyboard_prompt(manager)
+    elif isinstance(event, Message) and manager.current_stack().last_reply_keyboard:
+        return ShowMode.DELETE_AND_SEND
+    return ShowMode.SEND
 
 
 async def _delete_reply_keyboard_prompt(manager: DialogManager) -> None:
